@@ -1,0 +1,79 @@
+//! The demo's sign-up, sign-in and sign-out: its own accounts, then the library's session API.
+
+use leptos::prelude::*;
+
+use crate::error::ApiError;
+
+/// The signed-in user's email, for the header and the home page.
+#[server(endpoint = "demo/me")]
+pub async fn whoami() -> Result<String, ApiError> {
+    let (_, current) = crate::server::signed_in()?;
+    let user = users()?
+        .by_id(&current.user_id)
+        .await
+        .map_err(unavailable)?;
+    user.map(|u| u.email)
+        .ok_or_else(|| crate::server::fail(ApiError::Unauthorized))
+}
+
+#[server(endpoint = "demo/sign-up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::server::fail;
+    let email = super::users::normalize_email(&email);
+    if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        return Err(fail(ApiError::Invalid("email-invalid".into())));
+    }
+    let length = password.chars().count();
+    if !(8..=1024).contains(&length) {
+        return Err(fail(ApiError::Invalid("password-too-short".into())));
+    }
+    let user = users()?
+        .create(&email, &password)
+        .await
+        .map_err(unavailable)?;
+    let user = user.ok_or_else(|| fail(ApiError::Invalid("email-taken".into())))?;
+    crate::server::sign_in(&user.id).await?;
+    leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(endpoint = "demo/sign-in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ApiError> {
+    let email = super::users::normalize_email(&email);
+    let user = users()?
+        .authenticate(&email, &password)
+        .await
+        .map_err(unavailable)?;
+    // One message for a wrong email and a wrong password: the form must not reveal which accounts exist.
+    let user =
+        user.ok_or_else(|| crate::server::fail(ApiError::Invalid("bad-credentials".into())))?;
+    crate::server::sign_in(&user.id).await?;
+    leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(endpoint = "demo/sign-out")]
+pub async fn sign_out() -> Result<(), ApiError> {
+    crate::server::sign_out().await?;
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn users() -> Result<super::users::Users, ApiError> {
+    use_context::<super::users::Users>().ok_or_else(|| crate::server::fail(ApiError::Unavailable))
+}
+
+#[cfg(feature = "ssr")]
+fn unavailable(err: sqlx::Error) -> ApiError {
+    tracing::error!(error = %err, "user store error");
+    crate::server::fail(ApiError::Unavailable)
+}

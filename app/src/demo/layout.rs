@@ -1,0 +1,50 @@
+use leptos::prelude::*;
+
+use super::auth::{whoami, SignOut};
+use crate::i18n::use_i18n;
+
+/// The frame of every signed-in page: brand, navigation, who is signed in, and "Sign out".
+#[component]
+pub fn SignedInLayout(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let sign_out = ServerAction::<SignOut>::new();
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true"></span>
+                {i18n.t("app-name")}
+            </a>
+            <nav class="topnav" aria-label=i18n.t("nav-main")>
+                <a href="/">{i18n.t("nav-home")}</a>
+                <a href="/settings/sessions">{i18n.t("nav-settings")}</a>
+            </nav>
+            <div class="account">
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        me.await.ok().map(|email| view! { <span class="account-email">{email}</span> })
+                    })}
+                </Suspense>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="button button-ghost">{i18n.t("sign-out")}</button>
+                </ActionForm>
+            </div>
+        </header>
+        <main class="page">{children()}</main>
+    }
+}
+
+/// The frame of the signed-out pages: a centered card.
+#[component]
+pub fn AuthLayout(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <main class="auth">
+            <a class="brand brand-centered" href="/signin">
+                <span class="brand-mark" aria-hidden="true"></span>
+                {i18n.t("app-name")}
+            </a>
+            <div class="card auth-card">{children()}</div>
+        </main>
+    }
+}

@@ -1,0 +1,62 @@
+//! The demo site: a complete small app (sign up, sign in, settings) built on the library's public API only.
+
+mod auth;
+#[cfg(feature = "ssr")]
+pub mod guard;
+mod layout;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::i18n::provide_i18n;
+use pages::{HomePage, NotFound, SessionsSettingsPage, SignInPage, SignUpPage};
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let i18n = provide_i18n();
+    view! {
+        <!DOCTYPE html>
+        <html lang=i18n.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The demo application's root component (also the hydration entry point).
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = provide_i18n();
+    // Browser tests wait for this marker before clicking, so they never race hydration.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Stylesheet id="leptos" href="/pkg/sessions.css"/>
+        <Title text=i18n.t("app-name")/>
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/signup") view=SignUpPage/>
+                    <Route path=path!("/settings/sessions") view=SessionsSettingsPage/>
+                </Routes>
+            </div>
+        </Router>
+    }
+}

@@ -1,0 +1,138 @@
+//! The demo's own accounts: email + argon2id password hash. A host site brings its own users.
+
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::Row;
+
+#[derive(Clone, Debug)]
+pub struct Users {
+    pool: SqlitePool,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    password_hash: String,
+}
+
+/// Compared against when the email is unknown, so a wrong email costs the same time as a wrong password.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash("not the password of anyone").unwrap_or_default());
+
+impl Users {
+    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        Self::from_pool(pool).await
+    }
+
+    pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS demo_users (
+                id TEXT PRIMARY KEY NOT NULL,
+                email TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            )",
+        )
+        .execute(&pool)
+        .await?;
+        Ok(Self { pool })
+    }
+
+    /// Creates an account; `Ok(None)` when the email is taken.
+    pub async fn create(&self, email: &str, password: &str) -> Result<Option<User>, sqlx::Error> {
+        let password = password.to_owned();
+        let password_hash = tokio::task::spawn_blocking(move || hash(&password))
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+            .map_err(sqlx::Error::Protocol)?;
+        let user = User {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: email.to_owned(),
+            password_hash,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO demo_users (id, email, password_hash, created_at) VALUES (?, ?, ?, unixepoch())
+             ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok((inserted.rows_affected() == 1).then_some(user))
+    }
+
+    /// The account with this email and password, or `None` without saying which was wrong.
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<User>, sqlx::Error> {
+        let user = self
+            .find(
+                "SELECT id, email, password_hash FROM demo_users WHERE email = ?",
+                email,
+            )
+            .await?;
+        let hash = user
+            .as_ref()
+            .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || verify(&password, &hash))
+            .await
+            .unwrap_or(false);
+        Ok(user.filter(|_| ok))
+    }
+
+    pub async fn by_id(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
+        self.find(
+            "SELECT id, email, password_hash FROM demo_users WHERE id = ?",
+            id,
+        )
+        .await
+    }
+
+    async fn find(&self, sql: &'static str, key: &str) -> Result<Option<User>, sqlx::Error> {
+        let row = sqlx::query(sql)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(User {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Trimmed and lower-cased, so "  Ana@Example.com " and "ana@example.com" are one account.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn hash(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn verify(password: &str, hash: &str) -> bool {
+    argon2::PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}

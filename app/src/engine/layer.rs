@@ -1,0 +1,240 @@
+//! The per-request path: cookie -> live row (one indexed lookup) -> request extension, with a throttled touch.
+//!
+//! It never parses a user agent. A missing or ended row signs the request out; a tampered cookie does so without
+//! touching the database; a store error answers 503 and keeps the cookie, because an outage is not a sign-out.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use time::OffsetDateTime;
+use tower::{Layer, Service};
+
+use super::store::LiveSession;
+use super::token::{self, Presented};
+use super::{RequestMeta, Sessions};
+use crate::i18n::I18n;
+
+/// The signed-in session of this request, placed in the request extensions by [`SessionLayer`].
+///
+/// Handlers take it with `Extension<CurrentSession>` (or `Option<Extension<…>>`); Leptos server functions with
+/// [`crate::current_session`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentSession {
+    pub id: String,
+    pub user_id: String,
+}
+
+/// Tower layer resolving the session cookie; build it with [`Sessions::layer`].
+#[derive(Clone)]
+pub struct SessionLayer {
+    sessions: Sessions,
+}
+
+impl SessionLayer {
+    pub(crate) fn new(sessions: Sessions) -> Self {
+        Self { sessions }
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            sessions: self.sessions.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    sessions: Sessions,
+}
+
+impl<S> Service<Request<Body>> for SessionService<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        // The clone that was polled ready is the one that must be called.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let sessions = self.sessions.clone();
+        Box::pin(async move {
+            let config = sessions.config();
+            if config.reject_cross_site && is_cross_site(&req) {
+                return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
+            }
+            let presented = token::read(req.headers(), config);
+            let mut sign_out = matches!(presented, Presented::Invalid);
+            if let Presented::Digest(digest) = presented {
+                match sessions.store().find_live(&digest).await {
+                    Ok(Some(live)) => {
+                        touch(&sessions, &live, peer_ip(&req)).await;
+                        req.extensions_mut().insert(CurrentSession {
+                            id: live.id,
+                            user_id: live.user_id,
+                        });
+                    }
+                    Ok(None) => sign_out = true,
+                    Err(err) => {
+                        tracing::error!(error = %err, "session lookup failed; answering 503");
+                        return Ok(refuse(
+                            &req,
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "error-unavailable",
+                        ));
+                    }
+                }
+            }
+            req.extensions_mut().insert(sessions.clone());
+            let mut res = inner.call(req).await?;
+            // A sign-in on this very request sets a fresh cookie; clearing after it would undo the sign-in.
+            if sign_out && !sets_cookie(&res, &sessions.config().cookie_name) {
+                if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config()))
+                {
+                    res.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            Ok(res)
+        })
+    }
+}
+
+async fn touch(sessions: &Sessions, live: &LiveSession, ip: Option<IpAddr>) {
+    let now = OffsetDateTime::now_utc();
+    let stale_before = now - sessions.config().touch_interval;
+    if live.last_seen_at >= stale_before {
+        return;
+    }
+    let ip = ip.map(|ip| ip.to_canonical().to_string());
+    if let Err(err) = sessions
+        .store()
+        .touch(&live.id, now, ip.as_deref(), stale_before)
+        .await
+    {
+        // Activity is informational: losing one touch must not fail the request.
+        tracing::warn!(error = %err, "could not record session activity");
+    }
+}
+
+fn peer_ip<B>(req: &Request<B>) -> Option<IpAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+impl RequestMeta {
+    /// The sign-in facts of a request: peer address (from `ConnectInfo`) and user agent.
+    pub fn from_parts(parts: &http::request::Parts) -> Self {
+        Self {
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        }
+    }
+}
+
+fn sets_cookie(res: &Response<Body>, name: &str) -> bool {
+    res.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        v.as_bytes()
+            .strip_prefix(name.as_bytes())
+            .is_some_and(|rest| rest.first() == Some(&b'='))
+    })
+}
+
+/// State-changing requests must come from our own pages: `Sec-Fetch-Site` when the browser sends it, else `Origin`.
+fn is_cross_site<B>(req: &Request<B>) -> bool {
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
+        return false;
+    }
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"cross-site";
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let authority = origin.split_once("://").map(|(_, rest)| rest);
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (authority, host) {
+        (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
+        _ => true,
+    }
+}
+
+/// A short answer in the browser's language: JSON for API clients (server functions), HTML otherwise.
+fn refuse<B>(req: &Request<B>, status: StatusCode, key: &str) -> Response<Body> {
+    let i18n = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(I18n::from_accept_language)
+        .unwrap_or_default();
+    let message = i18n.t(key);
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("json") && !a.contains("text/html"));
+    let (content_type, body) = if wants_json {
+        let error = match status {
+            StatusCode::SERVICE_UNAVAILABLE => crate::error::ApiError::Unavailable,
+            _ => crate::error::ApiError::Invalid(key.to_owned()),
+        };
+        (
+            "application/json",
+            serde_json::to_string(&error).unwrap_or_default(),
+        )
+    } else {
+        let escaped = message.replace('&', "&amp;").replace('<', "&lt;");
+        let html = format!(
+            "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
+             content=\"width=device-width\"><title>{}</title><p style=\"font:16px system-ui;margin:3rem auto;\
+             max-width:32rem\">{}</p></html>",
+            i18n.tag(),
+            status.as_u16(),
+            escaped
+        );
+        ("text/html; charset=utf-8", html)
+    };
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    res
+}

@@ -1,0 +1,98 @@
+//! The server-side engine: one cloneable [`Sessions`] handle holding the configuration and the store.
+
+mod config;
+mod device;
+mod layer;
+mod lifecycle;
+pub mod store;
+mod token;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+pub use config::Config;
+pub use device::DeviceInfo;
+pub use layer::{CurrentSession, SessionLayer};
+pub use lifecycle::SignedIn;
+pub use store::{SessionRecord, SessionStore, SqliteStore};
+
+/// The session registry: sign-in, sign-out, revocation and the per-request layer all go through one handle.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use leptos_sessions::engine::{Config, Sessions, SqliteStore};
+///
+/// let store = SqliteStore::open("sqlite://data/sessions.db").await?;
+/// let sessions = Sessions::new(Config::new("a secret of at least thirty-two bytes!!")?, store);
+/// let app: axum::Router = axum::Router::new().layer(sessions.layer());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Sessions {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Arc<dyn SessionStore>,
+}
+
+impl Sessions {
+    pub fn new(config: Config, store: impl SessionStore + 'static) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                store: Arc::new(store),
+            }),
+        }
+    }
+
+    /// The tower layer that resolves the session cookie on every request.
+    pub fn layer(&self) -> SessionLayer {
+        SessionLayer::new(self.clone())
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &dyn SessionStore {
+        self.inner.store.as_ref()
+    }
+}
+
+/// What the engine knows about the request that signs in: taken from the peer address and headers.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// Errors the engine reports; tracking steps never produce them, explicit lifecycle operations do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("session store error: {0}")]
+    Store(#[from] sqlx::Error),
+    #[error("no such live session for this user")]
+    NotFound,
+    #[error("the current session cannot be revoked from the devices page")]
+    CannotRevokeCurrent,
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl From<Error> for crate::error::ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::NotFound => Self::NotFound,
+            Error::CannotRevokeCurrent => Self::CannotRevokeCurrent,
+            Error::Store(err) => {
+                tracing::error!(error = %err, "session store error");
+                Self::Unavailable
+            }
+            Error::Config(_) => Self::ServerFn(
+                leptos::server_fn::error::ServerFnErrorErr::ServerError(e.to_string()),
+            ),
+        }
+    }
+}

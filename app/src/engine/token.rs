@@ -1,0 +1,185 @@
+//! Session tokens: 256 random bits in a signed cookie; only their SHA-256 digest reaches the database.
+
+use cookie::{Cookie, CookieJar, Key, SameSite};
+use sha2::{Digest, Sha256};
+
+use super::Config;
+
+/// How long the browser keeps the session cookie. The row in the registry decides whether it still works.
+const COOKIE_LIFETIME: cookie::time::Duration = cookie::time::Duration::days(30);
+
+/// A raw session token. It only ever lives in the cookie; `Debug` hides it so it cannot end up in logs.
+pub(crate) struct Token(String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(..)")
+    }
+}
+
+impl Token {
+    pub(crate) fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        Self(hex(&bytes))
+    }
+
+    pub(crate) fn digest(&self) -> String {
+        digest(&self.0)
+    }
+
+    /// The `Set-Cookie` value carrying this token, signed with the configured key.
+    pub(crate) fn cookie(&self, config: &Config) -> String {
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&config.key)
+            .add(Cookie::new(config.cookie_name.clone(), self.0.clone()));
+        let signed = jar
+            .get(&config.cookie_name)
+            .expect("just added")
+            .value()
+            .to_owned();
+        Cookie::build((config.cookie_name.clone(), signed))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(config.secure_cookies)
+            .max_age(COOKIE_LIFETIME)
+            .build()
+            .to_string()
+    }
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub(crate) fn removal_cookie(config: &Config) -> String {
+    Cookie::build((config.cookie_name.clone(), ""))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(config.secure_cookies)
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string()
+}
+
+/// What the `Cookie` header says about our session cookie.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Presented {
+    None,
+    /// Present but unsigned, tampered with or malformed: treated as signed out without a database lookup.
+    Invalid,
+    /// A correctly signed token; the value is its digest.
+    Digest(String),
+}
+
+pub(crate) fn read(headers: &http::HeaderMap, config: &Config) -> Presented {
+    let mut found = None;
+    for header in headers.get_all(http::header::COOKIE) {
+        let Ok(header) = header.to_str() else {
+            continue;
+        };
+        for part in Cookie::split_parse(header).flatten() {
+            if part.name() == config.cookie_name {
+                found = Some(part.value().to_owned());
+            }
+        }
+    }
+    let Some(raw) = found else {
+        return Presented::None;
+    };
+    verify(&raw, &config.key, &config.cookie_name)
+        .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|token| Presented::Digest(digest(&token)))
+        .unwrap_or(Presented::Invalid)
+}
+
+fn verify(raw: &str, key: &Key, name: &str) -> Option<String> {
+    let mut jar = CookieJar::new();
+    jar.add_original(Cookie::new(name.to_owned(), raw.to_owned()));
+    jar.signed(key).get(name).map(|c| c.value().to_owned())
+}
+
+fn digest(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::new([7u8; 32]).unwrap()
+    }
+
+    fn headers(cookie: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::COOKIE, cookie.parse().unwrap());
+        h
+    }
+
+    fn cookie_pair(set_cookie: &str) -> String {
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_signed_cookie_round_trips_to_the_digest() {
+        let token = Token::generate();
+        let set = token.cookie(&config());
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));
+        assert!(set.contains("Secure"));
+        let value = cookie_pair(&set).split_once('=').unwrap().1.to_owned();
+        assert!(
+            value.len() > token.0.len() && value.ends_with(&token.0),
+            "the token travels with its MAC"
+        );
+        assert_eq!(
+            read(&headers(&cookie_pair(&set)), &config()),
+            Presented::Digest(token.digest())
+        );
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_unique() {
+        let (a, b) = (Token::generate(), Token::generate());
+        assert_eq!(a.0.len(), 64);
+        assert_ne!(a.0, b.0);
+        assert_eq!(format!("{a:?}"), "Token(..)");
+    }
+
+    #[test]
+    fn tampered_foreign_and_garbage_cookies_are_invalid() {
+        let set = Token::generate().cookie(&config());
+        let pair = cookie_pair(&set);
+        let mut tampered = pair.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(read(&headers(&tampered), &config()), Presented::Invalid);
+
+        let other_key = Config::new([9u8; 32]).unwrap();
+        assert_eq!(read(&headers(&pair), &other_key), Presented::Invalid);
+
+        for garbage in [
+            "session=",
+            "session=%%%",
+            "session=abc",
+            &format!("session={}", "x".repeat(5000)),
+        ] {
+            assert_eq!(
+                read(&headers(garbage), &config()),
+                Presented::Invalid,
+                "{garbage:.40}"
+            );
+        }
+        assert_eq!(read(&headers("other=1"), &config()), Presented::None);
+        assert_eq!(read(&http::HeaderMap::new(), &config()), Presented::None);
+    }
+}

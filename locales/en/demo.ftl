@@ -1,0 +1,30 @@
+# The demo site around the library.
+
+app-name = Northwind
+nav-home = Home
+nav-settings = Settings
+nav-sessions = Sessions & devices
+nav-main = Main
+nav-settings-sections = Settings sections
+sign-out = Sign out
+signin-title = Sign in to Northwind
+signup-title = Create your account
+field-email = Email
+field-password = Password
+password-hint = At least 8 characters.
+signin-button = Sign in
+signup-button = Create account
+no-account-prompt = New here?
+no-account-link = Create an account
+have-account-prompt = Already have an account?
+have-account-link = Sign in
+bad-credentials = That email and password don't match an account.
+email-taken = An account with this email already exists. Try signing in.
+email-invalid = Enter a valid email address.
+password-too-short = Use at least 8 characters for your password.
+home-title = Welcome back
+signed-in-as = You are signed in as { $email }.
+home-devices-link = Review the devices signed in to your account
+settings-title = Settings
+page-not-found = Page not found
+page-not-found-home = Go to the home page

@@ -1,0 +1,65 @@
+# Sessions & devices: strings of the embeddable library.
+
+devices-title = Your devices
+devices-intro = These are the browsers and apps signed in to your account. If you don't recognize one, log it out.
+devices-empty = You are not signed in anywhere else.
+devices-loading = Loading your devices…
+this-device = This device
+active-now = Active now
+active-ago = Active { $n ->
+    [one] { $n } { $unit ->
+        [minute] minute
+        [hour] hour
+       *[day] day
+    } ago
+   *[other] { $n } { $unit ->
+        [minute] minutes
+        [hour] hours
+       *[day] days
+    } ago
+}
+signed-in-on = Signed in { $date }
+ip-address = IP address { $ip }
+log-out = Log out
+log-out-device = Log out { $device }
+sign-out-others = Sign out of all other sessions
+sign-out-others-hint = Every other browser and app is signed out at once. This one stays signed in.
+revoked-one = That device has been logged out.
+revoked-others = { $count ->
+    [0] No other sessions were signed in.
+    [one] One other session has been signed out.
+   *[other] { $count } other sessions have been signed out.
+}
+
+device-name = { $browser } { $version } on { $os }
+device-name-no-version = { $browser } on { $os }
+device-name-browser = { $browser } { $version }
+device-name-os = { $os } device
+unknown-device = Unknown device
+
+device-type-desktop = Computer
+device-type-smartphone = Phone
+device-type-tablet = Tablet
+device-type-bot = Bot
+device-type-unknown = Device
+
+date-long = { $month } { $day }, { $year }
+month-1 = Jan
+month-2 = Feb
+month-3 = Mar
+month-4 = Apr
+month-5 = May
+month-6 = Jun
+month-7 = Jul
+month-8 = Aug
+month-9 = Sep
+month-10 = Oct
+month-11 = Nov
+month-12 = Dec
+
+error-unauthorized = Your session has ended. Please sign in again.
+error-not-found = That session no longer exists or isn't yours.
+error-cannot-revoke-current = You can't log out the device you're using from here. Use Sign out instead.
+error-unavailable = We can't reach the session store right now. Nothing was changed; please try again in a moment.
+error-cross-site = This request came from another site and was refused.
+error-generic = Something went wrong. Please try again.

@@ -1,0 +1,30 @@
+# El sitio de demostración alrededor de la biblioteca.
+
+app-name = Northwind
+nav-home = Inicio
+nav-settings = Ajustes
+nav-sessions = Sesiones y dispositivos
+nav-main = Principal
+nav-settings-sections = Secciones de ajustes
+sign-out = Cerrar sesión
+signin-title = Inicia sesión en Northwind
+signup-title = Crea tu cuenta
+field-email = Correo electrónico
+field-password = Contraseña
+password-hint = Al menos 8 caracteres.
+signin-button = Iniciar sesión
+signup-button = Crear cuenta
+no-account-prompt = ¿Eres nuevo?
+no-account-link = Crea una cuenta
+have-account-prompt = ¿Ya tienes cuenta?
+have-account-link = Inicia sesión
+bad-credentials = Ese correo y esa contraseña no corresponden a ninguna cuenta.
+email-taken = Ya existe una cuenta con este correo. Prueba a iniciar sesión.
+email-invalid = Escribe un correo electrónico válido.
+password-too-short = Usa al menos 8 caracteres para la contraseña.
+home-title = Hola de nuevo
+signed-in-as = Has iniciado sesión como { $email }.
+home-devices-link = Revisa los dispositivos con tu cuenta abierta
+settings-title = Ajustes
+page-not-found = Página no encontrada
+page-not-found-home = Ir al inicio

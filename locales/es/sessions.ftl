@@ -1,0 +1,65 @@
+# Sesiones y dispositivos: textos de la biblioteca integrable.
+
+devices-title = Tus dispositivos
+devices-intro = Estos son los navegadores y aplicaciones con tu cuenta abierta. Si alguno no te suena, ciérrale la sesión.
+devices-empty = No tienes la sesión abierta en ningún otro sitio.
+devices-loading = Cargando tus dispositivos…
+this-device = Este dispositivo
+active-now = Activo ahora
+active-ago = Activo hace { $n } { $n ->
+    [one] { $unit ->
+        [minute] minuto
+        [hour] hora
+       *[day] día
+    }
+   *[other] { $unit ->
+        [minute] minutos
+        [hour] horas
+       *[day] días
+    }
+}
+signed-in-on = Sesión iniciada el { $date }
+ip-address = Dirección IP { $ip }
+log-out = Cerrar sesión
+log-out-device = Cerrar la sesión de { $device }
+sign-out-others = Cerrar todas las demás sesiones
+sign-out-others-hint = Se cierra la sesión en todos los demás navegadores y aplicaciones. Este seguirá conectado.
+revoked-one = Se ha cerrado la sesión de ese dispositivo.
+revoked-others = { $count ->
+    [0] No había otras sesiones abiertas.
+    [one] Se ha cerrado otra sesión.
+   *[other] Se han cerrado { $count } sesiones más.
+}
+
+device-name = { $browser } { $version } en { $os }
+device-name-no-version = { $browser } en { $os }
+device-name-browser = { $browser } { $version }
+device-name-os = Dispositivo { $os }
+unknown-device = Dispositivo desconocido
+
+device-type-desktop = Ordenador
+device-type-smartphone = Teléfono
+device-type-tablet = Tableta
+device-type-bot = Bot
+device-type-unknown = Dispositivo
+
+date-long = { $day } de { $month } de { $year }
+month-1 = enero
+month-2 = febrero
+month-3 = marzo
+month-4 = abril
+month-5 = mayo
+month-6 = junio
+month-7 = julio
+month-8 = agosto
+month-9 = septiembre
+month-10 = octubre
+month-11 = noviembre
+month-12 = diciembre
+
+error-unauthorized = Tu sesión ha terminado. Vuelve a iniciar sesión.
+error-not-found = Esa sesión ya no existe o no es tuya.
+error-cannot-revoke-current = No puedes cerrar desde aquí la sesión del dispositivo que estás usando. Usa «Cerrar sesión».
+error-unavailable = Ahora mismo no podemos acceder al registro de sesiones. No se ha cambiado nada; inténtalo de nuevo en un momento.
+error-cross-site = Esta petición venía de otro sitio y se ha rechazado.
+error-generic = Algo ha salido mal. Inténtalo de nuevo.

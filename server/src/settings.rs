@@ -1,0 +1,85 @@
+//! Settings from `SESSIONS_*` environment variables, with development defaults under `data/`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub secret_key: String,
+    pub secure_cookies: bool,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let addr: SocketAddr = var("SESSIONS_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| format!("SESSIONS_ADDR: {e}"))?;
+        let database_url = match var("SESSIONS_DATABASE_URL") {
+            Some(url) => url,
+            None => {
+                std::fs::create_dir_all("data").map_err(|e| format!("creating data/: {e}"))?;
+                "sqlite://data/sessions.db".into()
+            }
+        };
+        let secret_key = match var("SESSIONS_SECRET_KEY") {
+            Some(key) => key,
+            None => development_key(Path::new("data/secret_key"))?,
+        };
+        let secure_cookies = match var("SESSIONS_SECURE_COOKIES").as_deref() {
+            Some("1" | "true" | "on" | "yes") => true,
+            Some("0" | "false" | "off" | "no") => false,
+            Some(other) => {
+                return Err(format!(
+                    "SESSIONS_SECURE_COOKIES: expected true or false, got {other:?}"
+                ))
+            }
+            // Browsers drop Secure cookies on plain http, which is what loopback development uses.
+            None => !addr.ip().is_loopback(),
+        };
+        Ok(Self {
+            addr,
+            database_url,
+            secret_key,
+            secure_cookies,
+        })
+    }
+}
+
+/// A random signing key made once and kept in `data/` (git-ignored), so restarts keep everyone signed in.
+fn development_key(path: &Path) -> Result<String, String> {
+    if let Ok(key) = std::fs::read_to_string(path) {
+        if key.trim().len() >= 32 {
+            return Ok(key.trim().to_owned());
+        }
+    }
+    let mut bytes = [0u8; 64];
+    rand::fill(&mut bytes);
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    write_private(path, &key).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    tracing::info!("generated a development cookie key in {}", path.display());
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
