@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::auth::{whoami, SignOut};
 use crate::i18n::use_i18n;
@@ -16,8 +17,8 @@ pub fn SignedInLayout(children: Children) -> impl IntoView {
                 {i18n.t("app-name")}
             </a>
             <nav class="topnav" aria-label=i18n.t("nav-main")>
-                <a href="/">{i18n.t("nav-home")}</a>
-                <a href="/settings/sessions">{i18n.t("nav-settings")}</a>
+                <A href="/" exact=true>{i18n.t("nav-home")}</A>
+                <A href="/settings/sessions">{i18n.t("nav-settings")}</A>
             </nav>
             <div class="account">
                 <Suspense>

@@ -11,7 +11,7 @@ pub mod users;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::i18n::provide_i18n;
 use pages::{HomePage, NotFound, SessionsSettingsPage, SignInPage, SignUpPage};
@@ -50,11 +50,12 @@ pub fn App() -> impl IntoView {
         <Title text=i18n.t("app-name")/>
         <Router>
             <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                // In-order streaming: every page is complete HTML without JavaScript (no out-of-order swaps).
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/signin") view=SignInPage/>
-                    <Route path=path!("/signup") view=SignUpPage/>
-                    <Route path=path!("/settings/sessions") view=SessionsSettingsPage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/sessions") view=SessionsSettingsPage ssr=SsrMode::InOrder/>
                 </Routes>
             </div>
         </Router>

@@ -36,7 +36,7 @@ impl DeviceInfo {
             "smartphone" | "mobilephone" => "smartphone",
             _ => "unknown",
         };
-        let browser_version = known(r.version.as_ref())
+        let browser_version = known(r.version)
             .and_then(|v| v.split('.').next().map(str::to_owned))
             .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
         Self {

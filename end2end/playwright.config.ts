@@ -1,0 +1,26 @@
+import { defineConfig } from "@playwright/test";
+
+// Debian's Chromium; Playwright's own browser downloads are not available here.
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  workers: 1,
+  reporter: "list",
+  use: {
+    baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
+    browserName: "chromium",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+});

@@ -1,0 +1,61 @@
+import { Browser, BrowserContext, expect, Page } from "@playwright/test";
+
+export const UA = {
+  chromeMac:
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36",
+  firefoxWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0",
+  safariIphone:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1",
+};
+
+export const PASSWORD = "correct horse battery";
+
+let counter = 0;
+export function uniqueEmail(): string {
+  counter += 1;
+  return `user-${Date.now()}-${counter}@example.com`;
+}
+
+/** Waits until the WASM bundle has hydrated the page, so clicks reach the reactive handlers. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+}
+
+export async function device(browser: Browser, userAgent: string, javaScriptEnabled = true): Promise<Page> {
+  const context: BrowserContext = await browser.newContext({ userAgent, javaScriptEnabled, locale: "en-US" });
+  const page = await context.newPage();
+  page.on("pageerror", (err) => {
+    throw err;
+  });
+  return page;
+}
+
+async function fill(page: Page, email: string, js: boolean) {
+  if (js) await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+}
+
+export async function signUp(page: Page, email: string, js = true) {
+  await page.goto("/signup");
+  await fill(page, email, js);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+export async function signIn(page: Page, email: string, js = true) {
+  await page.goto("/signin");
+  await fill(page, email, js);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+export async function openDevices(page: Page, js = true) {
+  await page.goto("/settings/sessions");
+  if (js) await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Your devices" })).toBeVisible();
+}
+
+export function devices(page: Page) {
+  return page.locator("li.sessions-device");
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the site without cargo-leptos: the WASM bundle into target/site/pkg, then the server binary.
+# Cargo rebuilds only what changed. The two builds use separate target dirs so the app crate never gets
+# its ssr and hydrate features unified.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+pkg="$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR"
+say "building the browser bundle (wasm)"
+cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release --target-dir target/front
+wasm=target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm
+mkdir -p "$pkg"
+if [ ! -f "$pkg/sessions.wasm" ] || [ "$wasm" -nt "$pkg/sessions.wasm" ]; then
+  wasm-bindgen --target web --out-dir "$pkg" --out-name sessions "$wasm"
+  mv "$pkg/sessions_bg.wasm" "$pkg/sessions.wasm"
+  # npm's binaryen; Debian's older wasm-opt produces modules that fail in the browser.
+  end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$pkg/sessions.wasm" -o "$pkg/sessions.wasm"
+fi
+cp style/main.css "$pkg/sessions.css"
+cp -r public/. "$LEPTOS_SITE_ROOT/"
+
+say "building the server"
+cargo build --locked -p server --release

@@ -1,0 +1,10 @@
+# Shared by the scripts: the names and paths cargo-leptos would use, so both build paths agree.
+# LEPTOS_OUTPUT_NAME is read when leptos compiles (it names the files the page loads), so builds export it too.
+export LEPTOS_OUTPUT_NAME=sessions
+export LEPTOS_SITE_ROOT=target/site
+export LEPTOS_SITE_PKG_DIR=pkg
+export LEPTOS_HASH_FILES=false
+export LEPTOS_RELOAD_PORT=3001
+export LEPTOS_SITE_ADDR="${SESSIONS_ADDR:-127.0.0.1:3000}"
+export PATH="$HOME/.cargo/bin:$PATH"
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
