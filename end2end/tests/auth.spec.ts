@@ -42,7 +42,7 @@ test("a wrong password and an unknown email get the same message", async ({ brow
   expect(messages[1]).toBe(messages[0]);
 });
 
-test("sign up rejects a taken email and a short password", async ({ browser }) => {
+test("sign up refuses an email that already has an account", async ({ browser }) => {
   const email = uniqueEmail();
   const page = await device(browser, UA.chromeMac);
   await signUp(page, email);
