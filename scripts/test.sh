@@ -8,11 +8,11 @@ scripts/setup.sh --browser
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"
-cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --features leptos-sessions/fault-injection -- -D warnings
 # The browser build has its own cfg paths; lint them too (separate target dir, as for the real build).
 cargo clippy --locked -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 say "Rust tests"
-cargo test --locked -p leptos-sessions --features ssr,demo
+cargo test --locked -p leptos-sessions --features ssr,demo,fault-injection
 scripts/build.sh
 scripts/e2e.sh
 say "all tests passed"

@@ -1,9 +1,12 @@
-//! Server functions behind the devices section. Each answers for the signed-in user only.
+//! Server functions behind the devices section and the login history. Each answers for the signed-in user only.
 
 use leptos::prelude::*;
 
 use crate::error::ApiError;
-use crate::view::DevicesView;
+use crate::view::{DevicesView, HistoryView};
+
+/// Events per history page.
+pub const HISTORY_PAGE: u32 = 20;
 
 /// The signed-in user's live sessions, this device first.
 #[server(endpoint = "sessions/devices")]
@@ -11,6 +14,7 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
     use crate::view::DeviceView;
     let (sessions, current) = server::signed_in()?;
     let rows = server::respond(sessions.devices(&current).await)?;
+    let now = time::OffsetDateTime::now_utc();
     let devices = rows
         .into_iter()
         .map(|r| DeviceView {
@@ -22,28 +26,67 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
             os_version: r.os_version,
             device_type: r.device_type,
             ip_address: r.last_seen_ip.or(r.ip_address),
-            created_at: r.created_at.unix_timestamp(),
-            last_seen_at: r.last_seen_at.unix_timestamp(),
+            auth_method: r.auth_method,
+            auth_provider: r.auth_provider,
+            created_at: r.created_at.unwrap_or(now).unix_timestamp(),
+            last_seen_at: r.last_seen_at.unwrap_or(now).unix_timestamp(),
         })
         .collect();
-    Ok(DevicesView {
-        now: time::OffsetDateTime::now_utc().unix_timestamp(),
-        devices,
-    })
+    Ok(DevicesView { now: now.unix_timestamp(), devices })
 }
 
 /// Logs out one of the user's other devices; its next request is signed out.
 #[server(endpoint = "sessions/revoke")]
 pub async fn revoke_device(id: String) -> Result<(), ApiError> {
     let (sessions, current) = server::signed_in()?;
-    server::respond(sessions.revoke(&current, id.trim()).await)
+    server::respond(sessions.revoke(&current, id.trim(), &server::request_meta()).await)
 }
 
 /// Logs out every device of the user except this one; returns how many.
 #[server(endpoint = "sessions/revoke-others")]
 pub async fn revoke_other_devices() -> Result<u64, ApiError> {
     let (sessions, current) = server::signed_in()?;
-    server::respond(sessions.revoke_others(&current).await)
+    server::respond(sessions.revoke_others(&current, &server::request_meta()).await)
+}
+
+/// A page of the signed-in user's login trail (zero-based), newest first; `limit` caps it below a full page.
+#[server(endpoint = "sessions/history")]
+pub async fn login_history(page: u32, limit: Option<u32>) -> Result<HistoryView, ApiError> {
+    use crate::view::EventView;
+    let (sessions, current) = server::signed_in()?;
+    let size = limit.unwrap_or(HISTORY_PAGE).clamp(1, HISTORY_PAGE);
+    let page = page.min(10_000);
+    // One extra row tells whether an older page exists.
+    let mut events = server::respond(sessions.history(&current.user_id, size + 1, page * size).await)?;
+    let has_more = events.len() > size as usize;
+    events.truncate(size as usize);
+    let events = events
+        .into_iter()
+        .map(|e| EventView {
+            new_device: e.metadata.as_ref().and_then(|m| m.get("new_device")).and_then(|v| v.as_bool()) == Some(true),
+            location: [e.city, e.country_name].into_iter().flatten().reduce(|a, b| format!("{a}, {b}")),
+            id: e.id,
+            reason: e.failure_reason.or(e.revoked_reason),
+            kind: e.kind,
+            browser_name: e.browser_name,
+            browser_version: e.browser_version,
+            os_name: e.os_name,
+            device_type: e.device_type.unwrap_or_else(|| "unknown".into()),
+            ip_address: e.ip_address,
+            auth_method: e.auth_method,
+            auth_provider: e.auth_provider,
+            occurred_at: e.occurred_at.map_or(0, |t| t.unix_timestamp()),
+        })
+        .collect();
+    Ok(HistoryView { events, page, has_more })
+}
+
+/// The sign-in method this browser used last time (for a "Last used" badge). Works signed out and never sets a
+/// cookie; `None` for a browser that has not signed in before.
+#[server(endpoint = "sessions/last-used")]
+pub async fn last_used_method() -> Result<Option<String>, ApiError> {
+    let sessions = server::sessions()?;
+    Ok(sessions.last_login(&server::request_meta()).await.map(|l| l.auth_method))
 }
 
 /// Helpers for server functions, the host's included.
@@ -53,15 +96,12 @@ pub mod server {
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
 
-    use crate::engine::{CurrentSession, RequestMeta, Sessions};
+    use crate::engine::{Auth, CurrentSession, Event, LastLogin, RequestMeta, Sessions};
     use crate::error::ApiError;
 
     /// The session of the request being served, if it is signed in.
     pub fn current_session() -> Option<CurrentSession> {
-        use_context::<Parts>()?
-            .extensions
-            .get::<CurrentSession>()
-            .cloned()
+        use_context::<Parts>()?.extensions.get::<CurrentSession>().cloned()
     }
 
     /// The engine handle the [`crate::engine::SessionLayer`] attached to this request.
@@ -82,40 +122,98 @@ pub mod server {
         Ok((sessions, current))
     }
 
-    /// Starts a session for `user_id` from a server function: sets the new cookie on the response and ends the
-    /// session this browser had before, if any.
+    /// What the engine records about the request being served.
+    pub fn request_meta() -> RequestMeta {
+        match (use_context::<Parts>(), sessions()) {
+            (Some(parts), Ok(sessions)) => sessions.request_meta(&parts),
+            _ => RequestMeta::default(),
+        }
+    }
+
+    /// Starts a session for `user_id` from a server function: sets the cookies on the response, records the
+    /// login, and ends the session this browser had before, if any.
     ///
     /// ```ignore
     /// #[server]
     /// async fn login(email: String, password: String) -> Result<(), ApiError> {
     ///     let user = check_password(&email, &password).await?;
-    ///     leptos_sessions::server::sign_in(&user.id).await?;
+    ///     leptos_sessions::server::sign_in(&user.id, Auth::password().identity(&email)).await?;
     ///     leptos_axum::redirect("/");
     ///     Ok(())
     /// }
     /// ```
-    pub async fn sign_in(user_id: &str) -> Result<(), ApiError> {
+    pub async fn sign_in(user_id: &str, auth: Auth) -> Result<(), ApiError> {
         let sessions = sessions()?;
-        let meta = use_context::<Parts>()
-            .map(|p| RequestMeta::from_parts(&p))
-            .unwrap_or_default();
-        let signed_in = respond(
-            sessions
-                .sign_in(user_id, &meta, current_session().as_ref())
-                .await,
-        )?;
-        set_cookie(&signed_in.set_cookie);
+        let signed_in = respond(sessions.sign_in(user_id, &auth, &request_meta()).await)?;
+        for cookie in &signed_in.set_cookies {
+            set_cookie(cookie);
+        }
         Ok(())
     }
 
     /// Ends the current session and clears its cookie. Signed-out requests succeed without doing anything.
     pub async fn sign_out() -> Result<(), ApiError> {
-        let Some(current) = current_session() else {
-            return Ok(());
-        };
-        let clear = respond(sessions()?.sign_out(&current).await)?;
+        let Some(current) = current_session() else { return Ok(()) };
+        let clear = respond(sessions()?.sign_out(&current, &request_meta()).await)?;
         set_cookie(&clear);
         Ok(())
+    }
+
+    /// Records a failed sign-in for `identity` as typed (never the password), unless [`skip_tracking`] was
+    /// called during this request.
+    ///
+    /// ```ignore
+    /// if !password_ok {
+    ///     leptos_sessions::server::record_failed_attempt(&email, "invalid_credentials").await;
+    /// }
+    /// ```
+    pub async fn record_failed_attempt(identity: &str, reason: &str) -> Option<Event> {
+        if use_context::<SkipTracking>().is_some() {
+            return None;
+        }
+        sessions().ok()?.record_failed_attempt(&request_meta(), identity, reason).await
+    }
+
+    /// Marks this request as "not a failure, not a sign-in yet": later [`record_failed_attempt`] calls in it are
+    /// ignored. For hand-offs such as "password right, second factor next".
+    ///
+    /// ```ignore
+    /// if user.has_totp() {
+    ///     leptos_sessions::server::skip_tracking();
+    ///     leptos_axum::redirect("/signin/totp");
+    ///     return Ok(());
+    /// }
+    /// ```
+    pub fn skip_tracking() {
+        provide_context(SkipTracking);
+    }
+
+    /// Records a sign-in that created no session here (an API token exchange, say).
+    ///
+    /// ```ignore
+    /// leptos_sessions::server::track_login(&user.id, Auth::token()).await;
+    /// ```
+    pub async fn track_login(user_id: &str, auth: Auth) -> Option<Event> {
+        sessions().ok()?.track_login(user_id, &auth, &request_meta()).await
+    }
+
+    /// Records that the current session completed a second factor.
+    ///
+    /// ```ignore
+    /// leptos_sessions::server::mark_second_factor("totp").await?;
+    /// ```
+    pub async fn mark_second_factor(factor: &str) -> Result<bool, ApiError> {
+        let (sessions, current) = signed_in()?;
+        respond(sessions.mark_second_factor(&current, factor).await)
+    }
+
+    /// How this browser signed in last time (from its device cookie).
+    ///
+    /// ```ignore
+    /// let badge = leptos_sessions::server::last_login().await.map(|l| l.auth_method);
+    /// ```
+    pub async fn last_login() -> Option<LastLogin> {
+        sessions().ok()?.last_login(&request_meta()).await
     }
 
     /// Converts an engine result, setting the HTTP status of the error on the response.
@@ -127,18 +225,17 @@ pub mod server {
     pub fn fail(error: ApiError) -> ApiError {
         if let Some(res) = use_context::<ResponseOptions>() {
             res.set_status(
-                http::StatusCode::from_u16(error.status())
-                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
         }
         error
     }
 
+    #[derive(Clone, Copy)]
+    struct SkipTracking;
+
     fn set_cookie(value: &str) {
-        if let (Some(res), Ok(value)) = (
-            use_context::<ResponseOptions>(),
-            http::HeaderValue::from_str(value),
-        ) {
+        if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(value)) {
             res.append_header(http::header::SET_COOKIE, value);
         }
     }

@@ -37,16 +37,8 @@ impl Default for I18n {
 impl I18n {
     /// The language for a tag such as `es`; unknown tags fall back to the default language.
     pub fn for_tag(tag: &str) -> Self {
-        let primary = tag
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        LANGUAGES
-            .iter()
-            .find(|l| **l == primary)
-            .map(|tag| Self { tag })
-            .unwrap_or_default()
+        let primary = tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        LANGUAGES.iter().find(|l| **l == primary).map(|tag| Self { tag }).unwrap_or_default()
     }
 
     /// The language a browser prefers, from an `Accept-Language` header value (highest `q` first).
@@ -68,15 +60,9 @@ impl I18n {
         wanted.sort_by(|a, b| b.1.total_cmp(&a.1));
         let shipped = |tag: &str| {
             let primary = tag.split(['-', '_']).next().unwrap_or_default();
-            LANGUAGES
-                .iter()
-                .find(|l| l.eq_ignore_ascii_case(primary))
-                .map(|tag| Self { tag })
+            LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(primary)).map(|tag| Self { tag })
         };
-        wanted
-            .iter()
-            .find_map(|(tag, _)| shipped(tag))
-            .unwrap_or_default()
+        wanted.iter().find_map(|(tag, _)| shipped(tag)).unwrap_or_default()
     }
 
     pub fn tag(self) -> &'static str {
@@ -92,12 +78,15 @@ impl I18n {
         LOCALES.lookup(&self.langid(), key)
     }
 
+    /// The message `key`, or `None` when no language has it (for open vocabularies such as reasons).
+    pub fn try_t(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.langid(), key)
+    }
+
     /// The message `key` with arguments, e.g. `i18n.t_with("active-ago", &[("n", 3.into()), ("unit", "hour".into())])`.
     pub fn t_with(self, key: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), v.clone()))
-            .collect();
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
+            args.iter().map(|(k, v)| (Cow::Borrowed(*k), v.clone())).collect();
         LOCALES.lookup_with_args(&self.langid(), key, &args)
     }
 }
@@ -158,10 +147,8 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_every_language() {
-        let en = include_str!("../../locales/en/sessions.ftl").to_owned()
-            + include_str!("../../locales/en/demo.ftl");
-        let es = include_str!("../../locales/es/sessions.ftl").to_owned()
-            + include_str!("../../locales/es/demo.ftl");
+        let en = include_str!("../../locales/en/sessions.ftl").to_owned() + include_str!("../../locales/en/demo.ftl");
+        let es = include_str!("../../locales/es/sessions.ftl").to_owned() + include_str!("../../locales/es/demo.ftl");
         let keys = |s: &str| -> Vec<String> {
             let mut k: Vec<String> = s
                 .lines()
@@ -177,29 +164,17 @@ mod tests {
     #[test]
     fn plurals_and_arguments_render_without_isolation_marks() {
         let en = I18n::for_tag("en-GB");
-        assert_eq!(
-            en.t_with("active-ago", &[("n", 1.into()), ("unit", "hour".into())]),
-            "Active 1 hour ago"
-        );
-        assert_eq!(
-            en.t_with("active-ago", &[("n", 5.into()), ("unit", "minute".into())]),
-            "Active 5 minutes ago"
-        );
+        assert_eq!(en.t_with("active-ago", &[("n", 1.into()), ("unit", "hour".into())]), "Active 1 hour ago");
+        assert_eq!(en.t_with("active-ago", &[("n", 5.into()), ("unit", "minute".into())]), "Active 5 minutes ago");
         let es = I18n::for_tag("es");
-        assert_eq!(
-            es.t_with("active-ago", &[("n", 2.into()), ("unit", "day".into())]),
-            "Activo hace 2 días"
-        );
+        assert_eq!(es.t_with("active-ago", &[("n", 2.into()), ("unit", "day".into())]), "Activo hace 2 días");
         assert_eq!(es.t("devices-title"), "Tus dispositivos");
     }
 
     #[cfg(feature = "ssr")]
     #[test]
     fn accept_language_picks_the_best_shipped_language() {
-        assert_eq!(
-            I18n::from_accept_language("es-MX,es;q=0.9,en;q=0.8").tag(),
-            "es"
-        );
+        assert_eq!(I18n::from_accept_language("es-MX,es;q=0.9,en;q=0.8").tag(), "es");
         assert_eq!(I18n::from_accept_language("fr-FR,en;q=0.5").tag(), "en");
         assert_eq!(I18n::from_accept_language("de").tag(), "en");
         assert_eq!(I18n::from_accept_language("").tag(), "en");

@@ -20,4 +20,4 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 pub use api::server;
 pub use error::ApiError;
-pub use ui::DevicesSection;
+pub use ui::{DevicesSection, LoginHistory};

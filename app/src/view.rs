@@ -14,6 +14,9 @@ pub struct DeviceView {
     /// desktop, smartphone, tablet, bot or unknown.
     pub device_type: String,
     pub ip_address: Option<String>,
+    /// password, oauth, passkey, magic_link, otp, sso, google_one_tap, token, unknown (or a host's own tag).
+    pub auth_method: String,
+    pub auth_provider: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -28,4 +31,35 @@ pub struct DevicesView {
     pub now: i64,
     /// The current device first, then by last activity.
     pub devices: Vec<DeviceView>,
+}
+
+/// One entry of the login trail, as the history list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub id: String,
+    /// login, failed_login, logout, revoked or expired.
+    pub kind: String,
+    /// Why it failed or was revoked (`invalid_credentials`, `user_revoked`, …).
+    pub reason: Option<String>,
+    pub browser_name: Option<String>,
+    pub browser_version: Option<String>,
+    pub os_name: Option<String>,
+    pub device_type: String,
+    pub ip_address: Option<String>,
+    /// "City, Country" when geolocation knew it.
+    pub location: Option<String>,
+    pub auth_method: Option<String>,
+    pub auth_provider: Option<String>,
+    pub new_device: bool,
+    /// Unix seconds.
+    pub occurred_at: i64,
+}
+
+/// One page of the login trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryView {
+    pub events: Vec<EventView>,
+    /// Zero-based page number.
+    pub page: u32,
+    pub has_more: bool,
 }

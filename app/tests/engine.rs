@@ -1,133 +1,26 @@
 //! The engine against a real SQLite file: sign-in, the per-request layer, revocation and outages.
 
+mod common;
+
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::routing::{get, post};
-use axum::{Extension, Router};
+use common::*;
 use http::{header, Request, StatusCode};
-use leptos_sessions::engine::{
-    Config, CurrentSession, RequestMeta, SessionStore, Sessions, SqliteStore,
-};
-use sqlx::Row;
-use tower::ServiceExt;
-
-const SECRET: &str = "test secret that is long enough to sign cookies";
-const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36";
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    store: SqliteStore,
-    sessions: Sessions,
-}
-
-async fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("sessions.db").display());
-    let store = SqliteStore::open(&url).await.unwrap();
-    let sessions = Sessions::new(
-        Config::new(SECRET).unwrap().secure_cookies(false),
-        store.clone(),
-    );
-    Harness {
-        _dir: dir,
-        store,
-        sessions,
-    }
-}
-
-fn meta(ua: &str) -> RequestMeta {
-    RequestMeta {
-        ip: "203.0.113.7".parse().ok(),
-        user_agent: Some(ua.to_owned()),
-    }
-}
-
-/// `name=value` from a `Set-Cookie` header value.
-fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_owned()
-}
-
-fn app(sessions: &Sessions) -> Router {
-    Router::new()
-        .route(
-            "/me",
-            get(|current: Option<Extension<CurrentSession>>| async move {
-                current
-                    .map(|Extension(c)| c.user_id)
-                    .unwrap_or_else(|| "anonymous".into())
-            }),
-        )
-        .route("/change", post(|| async { "changed" }))
-        .layer(sessions.layer())
-}
-
-struct Answer {
-    status: StatusCode,
-    body: String,
-    set_cookie: Vec<String>,
-}
-
-async fn call(app: &Router, req: Request<Body>) -> Answer {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let set_cookie = res
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        body: String::from_utf8_lossy(&body).into_owned(),
-        set_cookie,
-    }
-}
-
-async fn get_me(app: &Router, cookie: &str) -> Answer {
-    call(
-        app,
-        Request::get("/me")
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
-}
-
-async fn column(store: &SqliteStore, id: &str, col: &str) -> Option<String> {
-    let sql = format!("SELECT CAST({col} AS TEXT) AS v FROM sessions WHERE id = ?");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_one(store.pool())
-        .await
-        .unwrap()
-        .get("v")
-}
+use leptos_sessions::engine::{Config, CurrentSession, RequestMeta, SessionStore, Sessions, SqliteStore};
 
 #[tokio::test]
 async fn sign_in_creates_a_row_with_a_digest_and_parsed_device() {
     let h = harness().await;
-    let signed = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    assert!(signed.set_cookie.contains("HttpOnly") && signed.set_cookie.contains("SameSite=Lax"));
+    let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    assert!(signed.set_cookies[0].contains("HttpOnly") && signed.set_cookies[0].contains("SameSite=Lax"));
 
     let rows = h.store.list_live("user-1").await.unwrap();
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(row.id, signed.session_id);
     assert_eq!(
-        (
-            row.browser_name.as_deref(),
-            row.browser_version.as_deref(),
-            row.os_name.as_deref()
-        ),
+        (row.browser_name.as_deref(), row.browser_version.as_deref(), row.os_name.as_deref()),
         (Some("Chrome"), Some("137"), Some("macOS"))
     );
     assert_eq!(row.device_type, "desktop");
@@ -135,85 +28,49 @@ async fn sign_in_creates_a_row_with_a_digest_and_parsed_device() {
 
     let digest = column(&h.store, &row.id, "token_digest").await.unwrap();
     assert_eq!(digest.len(), 64);
-    let cookie_value = pair(&signed.set_cookie)
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
-    assert!(
-        !cookie_value.contains(&digest),
-        "the cookie never carries the stored digest"
-    );
+    let cookie_value = pair(&signed.set_cookies[0]).split_once('=').unwrap().1.to_owned();
+    assert!(!cookie_value.contains(&digest), "the cookie never carries the stored digest");
 
     // Each sign-in mints a new token, never reusing one.
-    let again = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    assert_ne!(pair(&again.set_cookie), pair(&signed.set_cookie));
+    let again = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    assert_ne!(pair(&again.set_cookies[0]), pair(&signed.set_cookies[0]));
 }
 
 #[tokio::test]
 async fn revoke_ends_the_row_in_place_and_the_next_request_is_signed_out() {
     let h = harness().await;
     let app = app(&h.sessions);
-    let a = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
+    let a = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     let b = h
         .sessions
         .sign_in(
             "user-1",
-            &meta(
-                "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0",
-            ),
-            None,
+            &pw(),
+            &meta("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0"),
         )
         .await
         .unwrap();
 
-    let before = get_me(&app, &pair(&b.set_cookie)).await;
-    assert_eq!(
-        (before.status, before.body.as_str()),
-        (StatusCode::OK, "user-1")
-    );
+    let before = get_me(&app, &pair(&b.set_cookies[0])).await;
+    assert_eq!((before.status, before.body.as_str()), (StatusCode::OK, "user-1"));
     assert!(before.set_cookie.is_empty());
 
-    let current_a = CurrentSession {
-        id: a.session_id.clone(),
-        user_id: "user-1".into(),
-    };
-    h.sessions.revoke(&current_a, &b.session_id).await.unwrap();
+    let current_a = CurrentSession { id: a.session_id.clone(), user_id: "user-1".into() };
+    h.sessions.revoke(&current_a, &b.session_id, &RequestMeta::default()).await.unwrap();
 
-    assert!(
-        column(&h.store, &b.session_id, "ended_at").await.is_some(),
-        "ended in place, not deleted"
-    );
-    assert_eq!(
-        column(&h.store, &b.session_id, "ended_reason")
-            .await
-            .as_deref(),
-        Some("revoked")
-    );
-    assert_eq!(
-        column(&h.store, &b.session_id, "ended_by").await.as_deref(),
-        Some("user:user-1")
-    );
+    assert!(column(&h.store, &b.session_id, "ended_at").await.is_some(), "ended in place, not deleted");
+    assert_eq!(column(&h.store, &b.session_id, "ended_reason").await.as_deref(), Some("user_revoked"));
+    assert_eq!(column(&h.store, &b.session_id, "ended_by").await.as_deref(), Some("user:user-1"));
 
-    let after = get_me(&app, &pair(&b.set_cookie)).await;
+    let after = get_me(&app, &pair(&b.set_cookies[0])).await;
     assert_eq!(after.body, "anonymous");
     assert_eq!(after.set_cookie.len(), 1);
-    assert!(
-        after.set_cookie[0].starts_with("session=;") && after.set_cookie[0].contains("Max-Age=0")
-    );
+    assert!(after.set_cookie[0].starts_with("session=;") && after.set_cookie[0].contains("Max-Age=0"));
 
     // A is untouched, and revoking again is a 404-style NotFound that changes nothing.
-    assert_eq!(get_me(&app, &pair(&a.set_cookie)).await.body, "user-1");
+    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "user-1");
     assert!(matches!(
-        h.sessions.revoke(&current_a, &b.session_id).await,
+        h.sessions.revoke(&current_a, &b.session_id, &RequestMeta::default()).await,
         Err(leptos_sessions::engine::Error::NotFound)
     ));
 }
@@ -221,17 +78,10 @@ async fn revoke_ends_the_row_in_place_and_the_next_request_is_signed_out() {
 #[tokio::test]
 async fn the_current_session_cannot_be_revoked_from_the_devices_page() {
     let h = harness().await;
-    let a = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    let current = CurrentSession {
-        id: a.session_id.clone(),
-        user_id: "user-1".into(),
-    };
+    let a = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let current = CurrentSession { id: a.session_id.clone(), user_id: "user-1".into() };
     assert!(matches!(
-        h.sessions.revoke(&current, &a.session_id).await,
+        h.sessions.revoke(&current, &a.session_id, &RequestMeta::default()).await,
         Err(leptos_sessions::engine::Error::CannotRevokeCurrent)
     ));
     assert_eq!(h.store.list_live("user-1").await.unwrap().len(), 1);
@@ -240,115 +90,51 @@ async fn the_current_session_cannot_be_revoked_from_the_devices_page() {
 #[tokio::test]
 async fn a_foreign_or_unknown_id_is_not_found_and_changes_nothing() {
     let h = harness().await;
-    let mine = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    let theirs = h
-        .sessions
-        .sign_in("user-2", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    let me = CurrentSession {
-        id: mine.session_id.clone(),
-        user_id: "user-1".into(),
-    };
+    let mine = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let theirs = h.sessions.sign_in("user-2", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let me = CurrentSession { id: mine.session_id.clone(), user_id: "user-1".into() };
 
-    for id in [
-        theirs.session_id.as_str(),
-        "00000000-0000-0000-0000-000000000000",
-        "not-a-uuid",
-        "' OR 1=1 --",
-        "",
-    ] {
-        let result = h.sessions.revoke(&me, id).await;
-        assert!(
-            matches!(result, Err(leptos_sessions::engine::Error::NotFound)),
-            "{id:?}: {result:?}"
-        );
+    for id in [theirs.session_id.as_str(), "00000000-0000-0000-0000-000000000000", "not-a-uuid", "' OR 1=1 --", ""] {
+        let result = h.sessions.revoke(&me, id, &RequestMeta::default()).await;
+        assert!(matches!(result, Err(leptos_sessions::engine::Error::NotFound)), "{id:?}: {result:?}");
     }
-    assert_eq!(
-        h.store.list_live("user-2").await.unwrap().len(),
-        1,
-        "the other user's row stays live"
-    );
-    assert!(column(&h.store, &theirs.session_id, "ended_at")
-        .await
-        .is_none());
+    assert_eq!(h.store.list_live("user-2").await.unwrap().len(), 1, "the other user's row stays live");
+    assert!(column(&h.store, &theirs.session_id, "ended_at").await.is_none());
 }
 
 #[tokio::test]
 async fn sign_out_everywhere_else_keeps_only_this_device() {
     let h = harness().await;
-    let a = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
+    let a = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     for _ in 0..3 {
-        h.sessions
-            .sign_in("user-1", &meta(CHROME_MAC), None)
-            .await
-            .unwrap();
+        h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     }
-    let other_user = h
-        .sessions
-        .sign_in("user-2", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    let current = CurrentSession {
-        id: a.session_id.clone(),
-        user_id: "user-1".into(),
-    };
-    assert_eq!(h.sessions.revoke_others(&current).await.unwrap(), 3);
-    assert_eq!(
-        h.sessions.revoke_others(&current).await.unwrap(),
-        0,
-        "idempotent"
-    );
+    let other_user = h.sessions.sign_in("user-2", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let current = CurrentSession { id: a.session_id.clone(), user_id: "user-1".into() };
+    assert_eq!(h.sessions.revoke_others(&current, &RequestMeta::default()).await.unwrap(), 3);
+    assert_eq!(h.sessions.revoke_others(&current, &RequestMeta::default()).await.unwrap(), 0, "idempotent");
     let live = h.sessions.devices(&current).await.unwrap();
-    assert_eq!(
-        live.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        [a.session_id.as_str()]
-    );
-    assert!(column(&h.store, &other_user.session_id, "ended_at")
-        .await
-        .is_none());
+    assert_eq!(live.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [a.session_id.as_str()]);
+    assert!(column(&h.store, &other_user.session_id, "ended_at").await.is_none());
 }
 
 #[tokio::test]
 async fn tampered_and_malformed_cookies_are_signed_out_without_a_database_lookup() {
     let h = harness().await;
     let app = app(&h.sessions);
-    let signed = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    let good = pair(&signed.set_cookie);
+    let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let good = pair(&signed.set_cookies[0]);
     let mut tampered = good.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'a' { 'b' } else { 'a' });
 
     // With the database closed, any lookup would answer 503: a sign-out proves no lookup happened.
     h.store.pool().close().await;
-    for cookie in [
-        tampered,
-        "session=garbage".into(),
-        format!("session={}", "A".repeat(8000)),
-        "session=%00%ff".into(),
-    ] {
+    for cookie in [tampered, "session=garbage".into(), format!("session={}", "A".repeat(8000)), "session=%00%ff".into()]
+    {
         let res = get_me(&app, &cookie).await;
-        assert_eq!(
-            (res.status, res.body.as_str()),
-            (StatusCode::OK, "anonymous"),
-            "{cookie:.40}"
-        );
-        assert!(
-            res.set_cookie.iter().any(|c| c.starts_with("session=;")),
-            "the bad cookie is cleared"
-        );
+        assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "anonymous"), "{cookie:.40}");
+        assert!(res.set_cookie.iter().any(|c| c.starts_with("session=;")), "the bad cookie is cleared");
     }
 }
 
@@ -356,14 +142,10 @@ async fn tampered_and_malformed_cookies_are_signed_out_without_a_database_lookup
 async fn a_database_outage_answers_503_and_keeps_the_cookie() {
     let h = harness().await;
     let app = app(&h.sessions);
-    let signed = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
+    let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     h.store.pool().close().await;
 
-    let html = get_me(&app, &pair(&signed.set_cookie)).await;
+    let html = get_me(&app, &pair(&signed.set_cookies[0])).await;
     assert_eq!(html.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(html.set_cookie.is_empty(), "an outage is not a sign-out");
     assert!(html.body.contains("try again"), "{}", html.body);
@@ -371,7 +153,7 @@ async fn a_database_outage_answers_503_and_keeps_the_cookie() {
     let json = call(
         &app,
         Request::post("/change")
-            .header(header::COOKIE, pair(&signed.set_cookie))
+            .header(header::COOKIE, pair(&signed.set_cookies[0]))
             .header(header::ACCEPT, "application/json")
             .header(header::ACCEPT_LANGUAGE, "es")
             .body(Body::empty())
@@ -379,10 +161,7 @@ async fn a_database_outage_answers_503_and_keeps_the_cookie() {
     )
     .await;
     assert_eq!(json.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        json.body, "\"Unavailable\"",
-        "server-function clients decode it as ApiError::Unavailable"
-    );
+    assert_eq!(json.body, "\"Unavailable\"", "server-function clients decode it as ApiError::Unavailable");
     assert!(json.set_cookie.is_empty());
 }
 
@@ -390,21 +169,13 @@ async fn a_database_outage_answers_503_and_keeps_the_cookie() {
 async fn a_10_kb_user_agent_is_cut_and_named_without_failing_the_sign_in() {
     let h = harness().await;
     let huge = format!("{CHROME_MAC} {}", "x".repeat(10 * 1024));
-    h.sessions
-        .sign_in("user-1", &meta(&huge), None)
-        .await
-        .unwrap();
+    h.sessions.sign_in("user-1", &pw(), &meta(&huge)).await.unwrap();
     let row = &h.store.list_live("user-1").await.unwrap()[0];
     assert_eq!(row.user_agent.as_ref().unwrap().chars().count(), 1024);
     assert_eq!(row.browser_name.as_deref(), Some("Chrome"));
 
-    let garbage: String = (0..10 * 1024)
-        .map(|i| char::from_u32(0x20 + (i * 7919 % 0x2000)).unwrap_or('?'))
-        .collect();
-    h.sessions
-        .sign_in("user-2", &meta(&garbage), None)
-        .await
-        .unwrap();
+    let garbage: String = (0..10 * 1024).map(|i| char::from_u32(0x20 + (i * 7919 % 0x2000)).unwrap_or('?')).collect();
+    h.sessions.sign_in("user-2", &pw(), &meta(&garbage)).await.unwrap();
     let row = &h.store.list_live("user-2").await.unwrap()[0];
     assert!(row.user_agent.as_ref().unwrap().chars().count() <= 1024);
     assert_eq!(row.device_type, "unknown");
@@ -415,32 +186,17 @@ async fn activity_is_written_at_most_once_per_window() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("s.db").display());
     let store = SqliteStore::open(&url).await.unwrap();
-    let config = Config::new(SECRET)
-        .unwrap()
-        .touch_interval(Duration::from_secs(300));
+    let config = Config::new(SECRET).unwrap().touch_interval(Duration::from_secs(300));
     let sessions = Sessions::new(config, store.clone());
     let app = app(&sessions);
-    let signed = sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
+    let signed = sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     let id = signed.session_id.clone();
-    let cookie = pair(&signed.set_cookie);
+    let cookie = pair(&signed.set_cookies[0]);
 
-    let seen = || async {
-        column(&store, &id, "last_seen_at")
-            .await
-            .unwrap()
-            .parse::<i64>()
-            .unwrap()
-    };
+    let seen = || async { column(&store, &id, "last_seen_at").await.unwrap().parse::<i64>().unwrap() };
     let created = seen().await;
     get_me(&app, &cookie).await;
-    assert_eq!(
-        seen().await,
-        created,
-        "fresh sessions are not written again"
-    );
+    assert_eq!(seen().await, created, "fresh sessions are not written again");
 
     let ten_minutes_ago = created - 10 * 60 * 1000;
     sqlx::query("UPDATE sessions SET last_seen_at = ?, last_seen_ip = NULL WHERE id = ?")
@@ -459,40 +215,19 @@ async fn activity_is_written_at_most_once_per_window() {
 
     // The conditional UPDATE itself refuses a second write inside the window, even from a racing request.
     let now = time::OffsetDateTime::now_utc();
-    assert!(!store
-        .touch(&id, now, None, now - Duration::from_secs(300))
-        .await
-        .unwrap());
+    assert!(!store.touch(&id, now, None, now - Duration::from_secs(300)).await.unwrap());
 }
 
 #[tokio::test]
 async fn signing_in_again_from_a_signed_in_browser_supersedes_the_old_row() {
     let h = harness().await;
-    let first = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), None)
-        .await
-        .unwrap();
-    let current = CurrentSession {
-        id: first.session_id.clone(),
-        user_id: "user-1".into(),
-    };
-    let second = h
-        .sessions
-        .sign_in("user-1", &meta(CHROME_MAC), Some(&current))
-        .await
-        .unwrap();
+    let first = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let current = CurrentSession { id: first.session_id.clone(), user_id: "user-1".into() };
+    let signed_in_browser = RequestMeta { current: Some(current), ..meta(CHROME_MAC) };
+    let second = h.sessions.sign_in("user-1", &pw(), &signed_in_browser).await.unwrap();
     let live = h.store.list_live("user-1").await.unwrap();
-    assert_eq!(
-        live.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
-        [second.session_id]
-    );
-    assert_eq!(
-        column(&h.store, &first.session_id, "ended_reason")
-            .await
-            .as_deref(),
-        Some("superseded")
-    );
+    assert_eq!(live.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [second.session_id]);
+    assert_eq!(column(&h.store, &first.session_id, "ended_reason").await.as_deref(), Some("superseded"));
 }
 
 #[tokio::test]
@@ -506,37 +241,10 @@ async fn cross_site_posts_are_refused_before_anything_runs() {
         }
         req.body(Body::empty()).unwrap()
     };
-    assert_eq!(
-        call(&app, post(&[("sec-fetch-site", "cross-site")]))
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        call(&app, post(&[("origin", "https://evil.example")]))
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        call(&app, post(&[("origin", "null")])).await.status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        call(&app, post(&[("sec-fetch-site", "same-origin")]))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        call(&app, post(&[("origin", "http://127.0.0.1:3000")]))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        call(&app, post(&[])).await.status,
-        StatusCode::OK,
-        "non-browser clients send neither header"
-    );
+    assert_eq!(call(&app, post(&[("sec-fetch-site", "cross-site")])).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, post(&[("origin", "https://evil.example")])).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, post(&[("origin", "null")])).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, post(&[("sec-fetch-site", "same-origin")])).await.status, StatusCode::OK);
+    assert_eq!(call(&app, post(&[("origin", "http://127.0.0.1:3000")])).await.status, StatusCode::OK);
+    assert_eq!(call(&app, post(&[])).await.status, StatusCode::OK, "non-browser clients send neither header");
 }

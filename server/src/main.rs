@@ -10,6 +10,8 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_sessions::demo::alerts::Alerts;
+use leptos_sessions::demo::limit::SignInLimiter;
 use leptos_sessions::demo::{guard, shell, users::Users, App};
 use leptos_sessions::engine::{Config, Sessions, SqliteStore};
 
@@ -19,8 +21,7 @@ use settings::Settings;
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     if let Err(err) = run().await {
@@ -44,13 +45,22 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-async fn serve(
-    settings: Settings,
-    store: SqliteStore,
-    users: Users,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::new(&settings.secret_key)?.secure_cookies(settings.secure_cookies);
+async fn serve(settings: Settings, store: SqliteStore, users: Users) -> Result<(), Box<dyn std::error::Error>> {
+    let alerts = Alerts::from_pool(store.pool().clone()).await?;
+    let config = Config::new(&settings.secret_key)?.secure_cookies(settings.secure_cookies).on_new_device({
+        let alerts = alerts.clone();
+        move |session, _event| {
+            // Hooks must not hold up the sign-in: queue the alert in the background.
+            let (alerts, session) = (alerts.clone(), session.clone());
+            tokio::spawn(async move {
+                if let Err(err) = alerts.new_device(&session).await {
+                    tracing::warn!(error = %err, "could not queue the new-device alert");
+                }
+            });
+        }
+    });
     let sessions = Sessions::new(config, store);
+    let limiter = SignInLimiter::default();
 
     let mut leptos_options = get_configuration(None)?.leptos_options;
     leptos_options.site_addr = settings.addr;
@@ -60,9 +70,10 @@ async fn serve(
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            {
-                let users = users.clone();
-                move || provide_context(users.clone())
+            move || {
+                provide_context(users.clone());
+                provide_context(alerts.clone());
+                provide_context(limiter.clone());
             },
             {
                 let options = leptos_options.clone();
@@ -75,20 +86,15 @@ async fn serve(
         .with_state(leptos_options);
 
     use axum::serve::ListenerExt;
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await?
-        .tap_io(|tcp| {
-            // Streamed SSR sends many small chunks; Nagle plus delayed ACK would add ~40 ms to each page.
-            let _ = tcp.set_nodelay(true);
-        });
+    let listener = tokio::net::TcpListener::bind(settings.addr).await?.tap_io(|tcp| {
+        // Streamed SSR sends many small chunks; Nagle plus delayed ACK would add ~40 ms to each page.
+        let _ = tcp.set_nodelay(true);
+    });
     tracing::info!("listening on http://{}", settings.addr);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     Ok(())
 }

@@ -31,20 +31,11 @@ impl Settings {
         let secure_cookies = match var("SESSIONS_SECURE_COOKIES").as_deref() {
             Some("1" | "true" | "on" | "yes") => true,
             Some("0" | "false" | "off" | "no") => false,
-            Some(other) => {
-                return Err(format!(
-                    "SESSIONS_SECURE_COOKIES: expected true or false, got {other:?}"
-                ))
-            }
+            Some(other) => return Err(format!("SESSIONS_SECURE_COOKIES: expected true or false, got {other:?}")),
             // Browsers drop Secure cookies on plain http, which is what loopback development uses.
             None => !addr.ip().is_loopback(),
         };
-        Ok(Self {
-            addr,
-            database_url,
-            secret_key,
-            secure_cookies,
-        })
+        Ok(Self { addr, database_url, secret_key, secure_cookies })
     }
 }
 
@@ -70,12 +61,7 @@ fn development_key(path: &Path) -> Result<String, String> {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     file.write_all(contents.as_bytes())
 }
 

@@ -24,11 +24,7 @@ pub async fn require_sign_in(req: Request<Body>, next: Next) -> Response {
     let signed_in = req.extensions().get::<CurrentSession>().is_some();
     let public = PUBLIC_PAGES.contains(&path);
     if !signed_in && !public {
-        let target = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
+        let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         return Redirect::to(&format!("/signin?next={}", encode(target))).into_response();
     }
     if signed_in && public {
@@ -40,12 +36,7 @@ pub async fn require_sign_in(req: Request<Body>, next: Next) -> Response {
 /// Where to go after signing in: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n']) =>
-        {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
             n.to_owned()
         }
         _ => "/".to_owned(),
@@ -55,9 +46,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -1,9 +1,12 @@
 //! The demo site: a complete small app (sign up, sign in, settings) built on the library's public API only.
 
+pub mod alerts;
 mod auth;
 #[cfg(feature = "ssr")]
 pub mod guard;
 mod layout;
+#[cfg(feature = "ssr")]
+pub mod limit;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod users;
@@ -14,7 +17,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::i18n::provide_i18n;
-use pages::{HomePage, NotFound, SessionsSettingsPage, SignInPage, SignUpPage};
+use pages::{HistoryPage, HomePage, NotFound, SessionsSettingsPage, SignInPage, SignUpPage};
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/sessions") view=SessionsSettingsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/sessions/history") view=HistoryPage ssr=SsrMode::InOrder/>
                 </Routes>
             </div>
         </Router>

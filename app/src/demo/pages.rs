@@ -2,10 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::auth::{whoami, SignIn, SignUp};
+use super::alerts::AlertView;
+use super::auth::{security_alerts, whoami, SignIn, SignUp};
 use super::layout::{AuthLayout, SignedInLayout};
+use crate::api::last_used_method;
 use crate::i18n::use_i18n;
-use crate::ui::DevicesSection;
+use crate::ui::{long_date, DeviceIcon, DevicesSection, LoginHistory};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -33,6 +35,7 @@ pub fn HomePage() -> impl IntoView {
                     <a href="/settings/sessions">{i18n.t("home-devices-link")}</a>
                 </p>
             </section>
+            <SecurityAlerts/>
         </SignedInLayout>
     }
 }
@@ -42,17 +45,82 @@ pub fn SessionsSettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Title text=i18n.t("nav-sessions")/>
+        <SettingsFrame current="/settings/sessions">
+            <DevicesSection history_href="/settings/sessions/history"/>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=i18n.t("nav-history")/>
+        <SettingsFrame current="/settings/sessions/history">
+            <LoginHistory back="/settings/sessions"/>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+fn SettingsFrame(current: &'static str, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let link = move |href: &'static str, key: &'static str| {
+        view! { <a href=href aria-current=(href == current).then_some("page")>{i18n.t(key)}</a> }
+    };
+    view! {
         <SignedInLayout>
             <div class="settings">
                 <nav class="settings-nav" aria-label=i18n.t("nav-settings-sections")>
                     <h1 class="settings-title">{i18n.t("settings-title")}</h1>
-                    <a href="/settings/sessions" aria-current="page">{i18n.t("nav-sessions")}</a>
+                    {link("/settings/sessions", "nav-sessions")}
+                    {link("/settings/sessions/history", "nav-history")}
                 </nav>
-                <div class="settings-body card">
-                    <DevicesSection/>
-                </div>
+                <div class="settings-body card">{children()}</div>
             </div>
         </SignedInLayout>
+    }
+}
+
+#[component]
+fn SecurityAlerts() -> impl IntoView {
+    let i18n = use_i18n();
+    let alerts = Resource::new(|| (), |_| security_alerts());
+    view! {
+        <section class="card alerts" aria-labelledby="alerts-title">
+            <h2 id="alerts-title">{i18n.t("alerts-title")}</h2>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let alerts = alerts.await.unwrap_or_default();
+                    if alerts.is_empty() {
+                        return view! { <p class="sessions-empty">{i18n.t("alerts-empty")}</p> }.into_any();
+                    }
+                    let rows = alerts.into_iter().map(|a| view! { <AlertRow alert=a/> }).collect_view();
+                    view! { <ul class="alerts-list">{rows}</ul> }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn AlertRow(alert: AlertView) -> impl IntoView {
+    let i18n = use_i18n();
+    let device = crate::ui::device_name(
+        i18n,
+        alert.browser_name.as_deref(),
+        alert.browser_version.as_deref(),
+        alert.os_name.as_deref(),
+    );
+    let meta = [alert.ip_address, Some(long_date(i18n, alert.created_at))].into_iter().flatten().collect::<Vec<_>>();
+    view! {
+        <li class="alert">
+            <span class="sessions-device-icon"><DeviceIcon kind=alert.device_type/></span>
+            <div>
+                <p class="alert-title">{i18n.t_with("alert-new-device", &[("device", device.into())])}</p>
+                <p class="sessions-device-meta">{meta.join(" · ")}</p>
+            </div>
+        </li>
     }
 }
 
@@ -61,12 +129,13 @@ pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignIn>::new();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.message(i18n))
+    let error = move || action.value().get().and_then(Result::err).map(|e| e.message(i18n));
+    let last_used = Resource::new(|| (), |_| last_used_method());
+    let badge = move || {
+        Suspend::new(async move {
+            (last_used.await.ok().flatten().as_deref() == Some("password"))
+                .then(|| view! { <span class="badge badge-last-used">{i18n.t("last-used")}</span> })
+        })
     };
     view! {
         <Title text=i18n.t("signin-title")/>
@@ -79,7 +148,10 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="email" name="email" type="email" autocomplete="username" required/>
                 <label for="password">{i18n.t("field-password")}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                <button type="submit" class="button button-primary button-wide">{i18n.t("signin-button")}</button>
+                <div class="signin-submit">
+                    <button type="submit" class="button button-primary button-wide">{i18n.t("signin-button")}</button>
+                    <Suspense>{badge}</Suspense>
+                </div>
             </ActionForm>
             <p class="auth-switch">
                 {i18n.t("no-account-prompt")} " " <a href="/signup">{i18n.t("no-account-link")}</a>
@@ -93,13 +165,7 @@ pub fn SignUpPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignUp>::new();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.message(i18n))
-    };
+    let error = move || action.value().get().and_then(Result::err).map(|e| e.message(i18n));
     view! {
         <Title text=i18n.t("signup-title")/>
         <AuthLayout>

@@ -20,16 +20,12 @@ pub struct User {
 }
 
 /// Compared against when the email is unknown, so a wrong email costs the same time as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash("not the password of anyone").unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash("not the password of anyone").unwrap_or_default());
 
 impl Users {
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         Self::from_pool(pool).await
     }
 
@@ -54,11 +50,7 @@ impl Users {
             .await
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
             .map_err(sqlx::Error::Protocol)?;
-        let user = User {
-            id: uuid::Uuid::now_v7().to_string(),
-            email: email.to_owned(),
-            password_hash,
-        };
+        let user = User { id: uuid::Uuid::now_v7().to_string(), email: email.to_owned(), password_hash };
         let inserted = sqlx::query(
             "INSERT INTO demo_users (id, email, password_hash, created_at) VALUES (?, ?, ?, unixepoch())
              ON CONFLICT (email) DO NOTHING",
@@ -72,46 +64,22 @@ impl Users {
     }
 
     /// The account with this email and password, or `None` without saying which was wrong.
-    pub async fn authenticate(
-        &self,
-        email: &str,
-        password: &str,
-    ) -> Result<Option<User>, sqlx::Error> {
-        let user = self
-            .find(
-                "SELECT id, email, password_hash FROM demo_users WHERE email = ?",
-                email,
-            )
-            .await?;
-        let hash = user
-            .as_ref()
-            .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+    pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<User>, sqlx::Error> {
+        let user = self.find("SELECT id, email, password_hash FROM demo_users WHERE email = ?", email).await?;
+        let hash = user.as_ref().map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
         let password = password.to_owned();
-        let ok = tokio::task::spawn_blocking(move || verify(&password, &hash))
-            .await
-            .unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || verify(&password, &hash)).await.unwrap_or(false);
         Ok(user.filter(|_| ok))
     }
 
     pub async fn by_id(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
-        self.find(
-            "SELECT id, email, password_hash FROM demo_users WHERE id = ?",
-            id,
-        )
-        .await
+        self.find("SELECT id, email, password_hash FROM demo_users WHERE id = ?", id).await
     }
 
     async fn find(&self, sql: &'static str, key: &str) -> Result<Option<User>, sqlx::Error> {
-        let row = sqlx::query(sql)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sql).bind(key).fetch_optional(&self.pool).await?;
         row.map(|r| {
-            Ok(User {
-                id: r.try_get("id")?,
-                email: r.try_get("email")?,
-                password_hash: r.try_get("password_hash")?,
-            })
+            Ok(User { id: r.try_get("id")?, email: r.try_get("email")?, password_hash: r.try_get("password_hash")? })
         })
         .transpose()
     }
@@ -123,16 +91,10 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 fn hash(password: &str) -> Result<String, String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
 fn verify(password: &str, hash: &str) -> bool {
-    argon2::PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    argon2::PasswordHash::new(hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }

@@ -2,6 +2,8 @@ use std::time::Duration;
 
 use cookie::Key;
 
+use super::hooks::{Hooks, RepeatedFailures};
+use super::store::{Event, SessionRecord};
 use super::Error;
 
 /// Engine settings with safe defaults; only the signing secret is required.
@@ -12,6 +14,10 @@ pub struct Config {
     pub(crate) secure_cookies: bool,
     pub(crate) touch_interval: Duration,
     pub(crate) reject_cross_site: bool,
+    pub(crate) device_cookie_name: String,
+    pub(crate) hooks: Hooks,
+    #[cfg(feature = "fault-injection")]
+    pub(crate) inject_faults: bool,
 }
 
 impl Config {
@@ -38,6 +44,10 @@ impl Config {
             secure_cookies: true,
             touch_interval: Duration::from_secs(5 * 60),
             reject_cross_site: true,
+            device_cookie_name: "device_id".into(),
+            hooks: Hooks::default(),
+            #[cfg(feature = "fault-injection")]
+            inject_faults: false,
         })
     }
 
@@ -62,6 +72,75 @@ impl Config {
     /// Refuse state-changing requests sent by another site (default on).
     pub fn reject_cross_site(mut self, on: bool) -> Self {
         self.reject_cross_site = on;
+        self
+    }
+
+    /// Called after a sign-in from a device the user has not used before (never on their first sign-in).
+    ///
+    /// ```
+    /// # let config = leptos_sessions::engine::Config::new([0u8; 32]).unwrap();
+    /// let config = config.on_new_device(|session, _event| {
+    ///     let user = session.user_id.clone();
+    ///     tokio::spawn(async move { /* email `user` about the new sign-in */ });
+    /// });
+    /// ```
+    pub fn on_new_device(mut self, hook: impl Fn(&SessionRecord, &Event) + Send + Sync + 'static) -> Self {
+        self.hooks.on_new_device = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// Called when a live session is revoked (not on logout, expiry or supersede): the row, who, and why.
+    ///
+    /// ```
+    /// # let config = leptos_sessions::engine::Config::new([0u8; 32]).unwrap();
+    /// let config = config.on_session_revoked(|session, by, reason| {
+    ///     tracing::info!(session = %session.id, ?by, reason, "session revoked");
+    /// });
+    /// ```
+    pub fn on_session_revoked(
+        mut self,
+        hook: impl Fn(&SessionRecord, Option<&str>, &str) + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.on_session_revoked = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// Called with every event stored in the trail (an audit-log tee).
+    ///
+    /// ```
+    /// # let config = leptos_sessions::engine::Config::new([0u8; 32]).unwrap();
+    /// let config = config.on_event(|event| tracing::info!(kind = %event.kind, "trail"));
+    /// ```
+    pub fn on_event(mut self, hook: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.hooks.on_event = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// Called once when an identity's failed sign-ins within `window` reach `threshold`; again only after older
+    /// failures age out of the window and the count climbs back. Off by default.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let config = leptos_sessions::engine::Config::new([0u8; 32]).unwrap();
+    /// let config = config.on_repeated_failed_logins(5, Duration::from_secs(15 * 60), |identity, count, _event| {
+    ///     tracing::warn!(identity, count, "possible password guessing");
+    /// });
+    /// ```
+    pub fn on_repeated_failed_logins(
+        mut self,
+        threshold: u64,
+        window: Duration,
+        hook: impl Fn(&str, u64, &Event) + Send + Sync + 'static,
+    ) -> Self {
+        let rule = RepeatedFailures { threshold: threshold.max(1), window };
+        self.hooks.on_repeated_failures = Some((rule, std::sync::Arc::new(hook)));
+        self
+    }
+
+    /// Makes every isolated tracking step panic, to prove sign-in survives them. Tests only.
+    #[cfg(feature = "fault-injection")]
+    pub fn inject_faults(mut self, on: bool) -> Self {
+        self.inject_faults = on;
         self
     }
 }

@@ -46,10 +46,7 @@ impl<S> Layer<S> for SessionLayer {
     type Service = SessionService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SessionService {
-            inner,
-            sessions: self.sessions.clone(),
-        }
+        SessionService { inner, sessions: self.sessions.clone() }
     }
 }
 
@@ -61,10 +58,7 @@ pub struct SessionService<S> {
 
 impl<S> Service<Request<Body>> for SessionService<S>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response<Body>;
@@ -91,19 +85,12 @@ where
                 match sessions.store().find_live(&digest).await {
                     Ok(Some(live)) => {
                         touch(&sessions, &live, peer_ip(&req)).await;
-                        req.extensions_mut().insert(CurrentSession {
-                            id: live.id,
-                            user_id: live.user_id,
-                        });
+                        req.extensions_mut().insert(CurrentSession { id: live.id, user_id: live.user_id });
                     }
                     Ok(None) => sign_out = true,
                     Err(err) => {
                         tracing::error!(error = %err, "session lookup failed; answering 503");
-                        return Ok(refuse(
-                            &req,
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "error-unavailable",
-                        ));
+                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
                     }
                 }
             }
@@ -111,8 +98,7 @@ where
             let mut res = inner.call(req).await?;
             // A sign-in on this very request sets a fresh cookie; clearing after it would undo the sign-in.
             if sign_out && !sets_cookie(&res, &sessions.config().cookie_name) {
-                if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config()))
-                {
+                if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config())) {
                     res.headers_mut().append(header::SET_COOKIE, value);
                 }
             }
@@ -128,52 +114,43 @@ async fn touch(sessions: &Sessions, live: &LiveSession, ip: Option<IpAddr>) {
         return;
     }
     let ip = ip.map(|ip| ip.to_canonical().to_string());
-    if let Err(err) = sessions
-        .store()
-        .touch(&live.id, now, ip.as_deref(), stale_before)
-        .await
-    {
+    if let Err(err) = sessions.store().touch(&live.id, now, ip.as_deref(), stale_before).await {
         // Activity is informational: losing one touch must not fail the request.
         tracing::warn!(error = %err, "could not record session activity");
     }
 }
 
 fn peer_ip<B>(req: &Request<B>) -> Option<IpAddr> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
-impl RequestMeta {
-    /// The sign-in facts of a request: peer address (from `ConnectInfo`) and user agent.
-    pub fn from_parts(parts: &http::request::Parts) -> Self {
-        Self {
-            ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+impl Sessions {
+    /// The sign-in facts of a request: peer address (from `ConnectInfo`), user agent, signed device id, request
+    /// id and current session.
+    pub fn request_meta(&self, parts: &http::request::Parts) -> RequestMeta {
+        let header = |name: header::HeaderName| parts.headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()));
+        RequestMeta {
+            ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip()),
+            user_agent: header(header::USER_AGENT).map(|ua| super::device::truncate(&ua).to_owned()),
+            device_id: token::read_device_id(&parts.headers, self.config()),
+            request_id: header(header::HeaderName::from_static("x-request-id"))
+                .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+                .map(|id| id.into_owned()),
+            current: parts.extensions.get::<CurrentSession>().cloned(),
         }
     }
 }
 
 fn sets_cookie(res: &Response<Body>, name: &str) -> bool {
-    res.headers().get_all(header::SET_COOKIE).iter().any(|v| {
-        v.as_bytes()
-            .strip_prefix(name.as_bytes())
-            .is_some_and(|rest| rest.first() == Some(&b'='))
-    })
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().strip_prefix(name.as_bytes()).is_some_and(|rest| rest.first() == Some(&b'=')))
 }
 
 /// State-changing requests must come from our own pages: `Sec-Fetch-Site` when the browser sends it, else `Origin`.
 fn is_cross_site<B>(req: &Request<B>) -> bool {
-    if matches!(
-        *req.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    ) {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
         return false;
     }
     let headers = req.headers();
@@ -210,10 +187,7 @@ fn refuse<B>(req: &Request<B>, status: StatusCode, key: &str) -> Response<Body> 
             StatusCode::SERVICE_UNAVAILABLE => crate::error::ApiError::Unavailable,
             _ => crate::error::ApiError::Invalid(key.to_owned()),
         };
-        (
-            "application/json",
-            serde_json::to_string(&error).unwrap_or_default(),
-        )
+        ("application/json", serde_json::to_string(&error).unwrap_or_default())
     } else {
         let escaped = message.replace('&', "&amp;").replace('<', "&lt;");
         let html = format!(
@@ -228,13 +202,10 @@ fn refuse<B>(req: &Request<B>, status: StatusCode, key: &str) -> Response<Body> 
     };
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     }
     res
 }

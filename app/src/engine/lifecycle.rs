@@ -1,133 +1,160 @@
 //! Starting and ending sessions: the calls a host's sign-in and sign-out code makes, and the devices page's actions.
+//!
+//! The sign-in pipeline runs in one visible order. Only the row insert can fail a sign-in; every other step is
+//! isolated and at worst loses its own piece of data.
 
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::auth::{classify, Auth};
 use super::device::{truncate, DeviceInfo};
-use super::store::{Ending, SessionRecord};
-use super::token::{removal_cookie, Token};
+use super::store::{Ended, Ending, Event, Fingerprint, SessionRecord};
+use super::token::{device_cookie, removal_cookie, Token};
 use super::{CurrentSession, Error, RequestMeta, Sessions};
 
-/// A new session: its row id and the `Set-Cookie` header value the response must carry.
+/// A new session: its row id, whether it came from a new device, and the `Set-Cookie` values the response must
+/// carry (the session cookie, and the device cookie when this browser had none).
 #[derive(Debug)]
 pub struct SignedIn {
     pub session_id: String,
-    pub set_cookie: String,
+    pub new_device: bool,
+    pub set_cookies: Vec<String>,
 }
 
 impl Sessions {
     /// Starts a session for `user_id` with a fresh token (never reusing the presented one, so no fixation).
     ///
-    /// `replacing` is the session the request was already signed in with, if any: it ends as `superseded`, so one
-    /// browser never holds two rows.
+    /// The browser's older live row for the same user, if any, ends quietly as `superseded`, so one browser is
+    /// one row. The login event is written with the device, IP and method; new-device and event hooks run after.
     ///
     /// ```no_run
-    /// # async fn f(sessions: leptos_sessions::engine::Sessions) -> Result<(), leptos_sessions::engine::Error> {
-    /// use leptos_sessions::engine::RequestMeta;
-    /// let meta = RequestMeta { ip: "203.0.113.7".parse().ok(), user_agent: Some("Mozilla/5.0 …".into()) };
-    /// let signed_in = sessions.sign_in("user-42", &meta, None).await?;
-    /// // response.headers_mut().append(SET_COOKIE, signed_in.set_cookie.parse()?);
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions, parts: http::request::Parts) -> Result<(), leptos_sessions::engine::Error> {
+    /// use leptos_sessions::engine::Auth;
+    /// let meta = sessions.request_meta(&parts);
+    /// let signed_in = sessions.sign_in("user-42", &Auth::password().identity("ada@example.com"), &meta).await?;
+    /// // for cookie in signed_in.set_cookies { response.headers_mut().append(SET_COOKIE, cookie.parse()?) }
     /// # Ok(()) }
     /// ```
-    pub async fn sign_in(
-        &self,
-        user_id: &str,
-        meta: &RequestMeta,
-        replacing: Option<&CurrentSession>,
-    ) -> Result<SignedIn, Error> {
+    pub async fn sign_in(&self, user_id: &str, auth: &Auth, meta: &RequestMeta) -> Result<SignedIn, Error> {
         let now = OffsetDateTime::now_utc();
-        let user_agent = meta
-            .user_agent
-            .as_deref()
-            .map(truncate)
-            .filter(|ua| !ua.is_empty());
-        let device = DeviceInfo::parse(user_agent.unwrap_or_default());
-        let ip = meta.ip.map(|ip| ip.to_canonical().to_string());
+        let seen = self.observe(meta);
+        let auth = self.isolate("classification", || classify(auth)).unwrap_or_else(|| Auth::new("unknown"));
+        let (device_id, minted) = match &meta.device_id {
+            Some(id) => (id.clone(), false),
+            None => (Uuid::new_v4().to_string(), true),
+        };
         let token = Token::generate();
         let row = SessionRecord {
             id: Uuid::now_v7().to_string(),
             user_id: user_id.to_owned(),
-            ip_address: ip.clone(),
-            user_agent: user_agent.map(str::to_owned),
-            browser_name: device.browser_name,
-            browser_version: device.browser_version,
-            os_name: device.os_name,
-            os_version: device.os_version,
-            device_type: device.device_type.to_owned(),
-            created_at: now,
-            last_seen_at: now,
-            last_seen_ip: ip,
-            ended_at: None,
-            ended_reason: None,
-            ended_by: None,
+            device_id: Some(device_id.clone()),
+            auth_method: auth.method().to_owned(),
+            auth_provider: auth.provider_name().map(str::to_owned),
+            auth_detail: auth.detail_json(),
+            ip_address: seen.ip.clone(),
+            user_agent: seen.user_agent.clone(),
+            browser_name: seen.device.browser_name.clone(),
+            browser_version: seen.device.browser_version.clone(),
+            os_name: seen.device.os_name.clone(),
+            os_version: seen.device.os_version.clone(),
+            device_type: seen.device.device_type.to_owned(),
+            app_name: None,
+            created_at: Some(now),
+            last_seen_at: Some(now),
+            last_seen_ip: seen.ip.clone(),
+            ..SessionRecord::default()
         };
         self.store().insert(&row, &token.digest()).await?;
-        if let Some(old) = replacing {
-            let ending = Ending {
-                at: now,
-                reason: "superseded",
-                by: None,
-            };
-            if let Err(err) = self.store().end(&old.user_id, &old.id, &ending).await {
-                // The new session works; the old row is only bookkeeping and its cookie is being replaced.
-                tracing::warn!(error = %err, "could not end the superseded session");
+
+        let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
+        self.isolate_async("supersede", self.store().supersede(user_id, &row.id, Some(&device_id), previous, now))
+            .await;
+
+        let fingerprint = Fingerprint {
+            device_type: &row.device_type,
+            os_name: row.os_name.as_deref(),
+            browser_name: row.browser_name.as_deref(),
+            app_name: row.app_name.as_deref(),
+        };
+        let new_device =
+            self.isolate_async("new_device", self.store().is_new_device(user_id, &row.id, &fingerprint)).await
+                == Some(Some(true));
+
+        let event = Event {
+            kind: "login".into(),
+            user_id: Some(user_id.to_owned()),
+            session_id: Some(row.id.clone()),
+            identity: auth.identity_typed().map(str::to_owned),
+            device_id: Some(device_id.clone()),
+            auth_method: Some(row.auth_method.clone()),
+            auth_provider: row.auth_provider.clone(),
+            auth_detail: row.auth_detail.clone(),
+            metadata: new_device.then(|| serde_json::json!({ "new_device": true })),
+            occurred_at: Some(now),
+            ..seen.event()
+        };
+        if self.isolate_async("login_event", self.store().insert_event(&event)).await.is_some() {
+            self.emit(&event);
+            if new_device {
+                self.emit_new_device(&row, &event);
             }
         }
-        Ok(SignedIn {
-            session_id: row.id,
-            set_cookie: token.cookie(self.config()),
-        })
+
+        let mut set_cookies = vec![token.cookie(self.config())];
+        if minted {
+            set_cookies.push(device_cookie(self.config(), &device_id));
+        }
+        Ok(SignedIn { session_id: row.id, new_device, set_cookies })
     }
 
-    /// Ends the current session (a logout). Returns the `Set-Cookie` value that clears the cookie.
+    /// Ends the current session (a logout) and writes its `logout` event in the same transaction. Returns the
+    /// `Set-Cookie` value that clears the session cookie; the device cookie stays.
     ///
-    /// A store error is returned, not swallowed: the caller keeps the user signed in rather than half signed out.
-    pub async fn sign_out(&self, current: &CurrentSession) -> Result<String, Error> {
-        let ending = Ending {
-            at: OffsetDateTime::now_utc(),
-            reason: "logout",
-            by: Some(&by_user(&current.user_id)),
-        };
-        self.store()
-            .end(&current.user_id, &current.id, &ending)
-            .await?;
+    /// A store error is returned, not swallowed: the row stays live and the user stays signed in rather than
+    /// half signed out.
+    pub async fn sign_out(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<String, Error> {
+        let by = by_user(&current.user_id);
+        let ending = self.ending("logout", Some("logout"), Some(&by), meta);
+        if let Some(ended) = self.store().end(&current.user_id, &current.id, &ending).await? {
+            self.emit_ended(&ended, None);
+        }
         Ok(removal_cookie(self.config()))
     }
 
     /// Logs out one of the current user's other devices. Any id that is not one of their live sessions is
     /// [`Error::NotFound`], whoever owns it.
-    pub async fn revoke(&self, current: &CurrentSession, session_id: &str) -> Result<(), Error> {
+    pub async fn revoke(&self, current: &CurrentSession, session_id: &str, meta: &RequestMeta) -> Result<(), Error> {
         if session_id == current.id {
             return Err(Error::CannotRevokeCurrent);
         }
         let by = by_user(&current.user_id);
-        let ending = Ending {
-            at: OffsetDateTime::now_utc(),
-            reason: "revoked",
-            by: Some(&by),
-        };
-        match self
-            .store()
-            .end(&current.user_id, session_id, &ending)
-            .await?
-        {
-            true => Ok(()),
-            false => Err(Error::NotFound),
-        }
+        let ending = self.ending("user_revoked", Some("revoked"), Some(&by), meta);
+        let ended = self.store().end(&current.user_id, session_id, &ending).await?.ok_or(Error::NotFound)?;
+        self.emit_ended(&ended, Some((&by, "user_revoked")));
+        Ok(())
     }
 
     /// Logs out every device of the current user except this one. Returns how many were logged out.
-    pub async fn revoke_others(&self, current: &CurrentSession) -> Result<u64, Error> {
+    pub async fn revoke_others(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<u64, Error> {
         let by = by_user(&current.user_id);
-        let ending = Ending {
-            at: OffsetDateTime::now_utc(),
-            reason: "revoked",
-            by: Some(&by),
-        };
-        Ok(self
-            .store()
-            .end_others(&current.user_id, &current.id, &ending)
-            .await?)
+        let ending = self.ending("logout_everywhere", Some("revoked"), Some(&by), meta);
+        let ended = self.store().end_others(&current.user_id, &current.id, &ending).await?;
+        for one in &ended {
+            self.emit_ended(one, Some((&by, "logout_everywhere")));
+        }
+        Ok(ended.len() as u64)
+    }
+
+    /// Records that the current session completed a second factor (`totp`, `webauthn`, `recovery_code`, …).
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions, current: leptos_sessions::engine::CurrentSession) {
+    /// sessions.mark_second_factor(&current, "totp").await.ok();
+    /// # }
+    /// ```
+    pub async fn mark_second_factor(&self, current: &CurrentSession, factor: &str) -> Result<bool, Error> {
+        let factor = super::auth::clamp(&factor.trim().to_lowercase(), 32);
+        Ok(self.store().mark_second_factor(&current.id, &factor).await?)
     }
 
     /// The user's live sessions, the current one first, then by last activity.
@@ -138,6 +165,69 @@ impl Sessions {
             rows.insert(0, mine);
         }
         Ok(rows)
+    }
+
+    fn ending<'a>(
+        &self,
+        reason: &'a str,
+        event_kind: Option<&'a str>,
+        by: Option<&'a str>,
+        meta: &'a RequestMeta,
+    ) -> Ending<'a> {
+        Ending { at: OffsetDateTime::now_utc(), reason, by, event_kind, request_id: meta.request_id.as_deref() }
+    }
+
+    fn emit_ended(&self, ended: &Ended, revoked: Option<(&str, &str)>) {
+        if let Some(event) = &ended.event {
+            self.emit(event);
+        }
+        if let Some((by, reason)) = revoked {
+            self.emit_revoked(&ended.row, Some(by), reason);
+        }
+    }
+
+    /// What this request reveals about the device, each part isolated: IP and user-agent parsing.
+    pub(crate) fn observe(&self, meta: &RequestMeta) -> Observed {
+        let ip = self.isolate("ip", || meta.ip.map(|ip| ip.to_canonical().to_string())).flatten();
+        let user_agent = meta.user_agent.as_deref().map(truncate).filter(|ua| !ua.is_empty());
+        let device = user_agent
+            .and_then(|ua| self.isolate("user_agent", || DeviceInfo::parse(ua)))
+            .unwrap_or_else(DeviceInfo::unknown);
+        Observed {
+            ip,
+            user_agent: user_agent.map(str::to_owned),
+            device,
+            device_id: meta.device_id.clone(),
+            request_id: meta.request_id.clone(),
+        }
+    }
+}
+
+pub(crate) struct Observed {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub device: DeviceInfo,
+    pub device_id: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Observed {
+    /// An event pre-filled with what the request revealed.
+    pub(crate) fn event(&self) -> Event {
+        Event {
+            id: Uuid::now_v7().to_string(),
+            device_id: self.device_id.clone(),
+            ip_address: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            browser_name: self.device.browser_name.clone(),
+            browser_version: self.device.browser_version.clone(),
+            os_name: self.device.os_name.clone(),
+            os_version: self.device.os_version.clone(),
+            device_type: Some(self.device.device_type.to_owned()),
+            request_id: self.request_id.clone(),
+            occurred_at: Some(OffsetDateTime::now_utc()),
+            ..Event::default()
+        }
     }
 }
 

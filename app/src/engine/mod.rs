@@ -1,20 +1,25 @@
 //! The server-side engine: one cloneable [`Sessions`] handle holding the configuration and the store.
 
+mod auth;
 mod config;
 mod device;
+mod hooks;
 mod layer;
 mod lifecycle;
 pub mod store;
 mod token;
+mod trail;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
+pub use auth::{normalize_identity, Auth, METHODS};
 pub use config::Config;
 pub use device::DeviceInfo;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
-pub use store::{SessionRecord, SessionStore, SqliteStore};
+pub use store::{Event, SessionRecord, SessionStore, SqliteStore};
+pub use trail::LastLogin;
 
 /// The session registry: sign-in, sign-out, revocation and the per-request layer all go through one handle.
 ///
@@ -39,12 +44,7 @@ struct Inner {
 
 impl Sessions {
     pub fn new(config: Config, store: impl SessionStore + 'static) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                config,
-                store: Arc::new(store),
-            }),
-        }
+        Self { inner: Arc::new(Inner { config, store: Arc::new(store) }) }
     }
 
     /// The tower layer that resolves the session cookie on every request.
@@ -61,11 +61,17 @@ impl Sessions {
     }
 }
 
-/// What the engine knows about the request that signs in: taken from the peer address and headers.
+/// What the engine knows about a request that signs in or fails to: build it with [`Sessions::request_meta`].
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// From a correctly signed device cookie only.
+    pub device_id: Option<String>,
+    /// From `X-Request-Id`, when it looks like one.
+    pub request_id: Option<String>,
+    /// The session the request is already signed in with, if any.
+    pub current: Option<CurrentSession>,
 }
 
 /// Errors the engine reports; tracking steps never produce them, explicit lifecycle operations do.
@@ -90,9 +96,7 @@ impl From<Error> for crate::error::ApiError {
                 tracing::error!(error = %err, "session store error");
                 Self::Unavailable
             }
-            Error::Config(_) => Self::ServerFn(
-                leptos::server_fn::error::ServerFnErrorErr::ServerError(e.to_string()),
-            ),
+            Error::Config(_) => Self::ServerFn(leptos::server_fn::error::ServerFnErrorErr::ServerError(e.to_string())),
         }
     }
 }

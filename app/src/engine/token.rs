@@ -31,13 +31,8 @@ impl Token {
     /// The `Set-Cookie` value carrying this token, signed with the configured key.
     pub(crate) fn cookie(&self, config: &Config) -> String {
         let mut jar = CookieJar::new();
-        jar.signed_mut(&config.key)
-            .add(Cookie::new(config.cookie_name.clone(), self.0.clone()));
-        let signed = jar
-            .get(&config.cookie_name)
-            .expect("just added")
-            .value()
-            .to_owned();
+        jar.signed_mut(&config.key).add(Cookie::new(config.cookie_name.clone(), self.0.clone()));
+        let signed = jar.get(&config.cookie_name).expect("just added").value().to_owned();
         Cookie::build((config.cookie_name.clone(), signed))
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -47,6 +42,32 @@ impl Token {
             .build()
             .to_string()
     }
+}
+
+/// The browser-continuity cookie lives for five years and survives sign-out, so one browser stays one device.
+const DEVICE_COOKIE_LIFETIME: cookie::time::Duration = cookie::time::Duration::days(5 * 365);
+
+/// The `Set-Cookie` value carrying a signed device id.
+pub(crate) fn device_cookie(config: &Config, device_id: &str) -> String {
+    let mut jar = CookieJar::new();
+    jar.signed_mut(&config.key).add(Cookie::new(config.device_cookie_name.clone(), device_id.to_owned()));
+    let signed = jar.get(&config.device_cookie_name).expect("just added").value().to_owned();
+    Cookie::build((config.device_cookie_name.clone(), signed))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(config.secure_cookies)
+        .max_age(DEVICE_COOKIE_LIFETIME)
+        .build()
+        .to_string()
+}
+
+/// The device id from a correctly signed device cookie (a UUID), if any.
+pub(crate) fn read_device_id(headers: &http::HeaderMap, config: &Config) -> Option<String> {
+    let raw = cookie_value(headers, &config.device_cookie_name)?;
+    verify(&raw, &config.key, &config.device_cookie_name)
+        .and_then(|id| uuid::Uuid::try_parse(&id).ok())
+        .map(|id| id.hyphenated().to_string())
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
@@ -92,6 +113,19 @@ pub(crate) fn read(headers: &http::HeaderMap, config: &Config) -> Presented {
         .unwrap_or(Presented::Invalid)
 }
 
+fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    let mut found = None;
+    for header in headers.get_all(http::header::COOKIE) {
+        let Ok(header) = header.to_str() else { continue };
+        for part in Cookie::split_parse(header).flatten() {
+            if part.name() == name {
+                found = Some(part.value().to_owned());
+            }
+        }
+    }
+    found
+}
+
 fn verify(raw: &str, key: &Key, name: &str) -> Option<String> {
     let mut jar = CookieJar::new();
     jar.add_original(Cookie::new(name.to_owned(), raw.to_owned()));
@@ -104,12 +138,10 @@ fn digest(token: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]
@@ -137,14 +169,8 @@ mod tests {
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));
         assert!(set.contains("Secure"));
         let value = cookie_pair(&set).split_once('=').unwrap().1.to_owned();
-        assert!(
-            value.len() > token.0.len() && value.ends_with(&token.0),
-            "the token travels with its MAC"
-        );
-        assert_eq!(
-            read(&headers(&cookie_pair(&set)), &config()),
-            Presented::Digest(token.digest())
-        );
+        assert!(value.len() > token.0.len() && value.ends_with(&token.0), "the token travels with its MAC");
+        assert_eq!(read(&headers(&cookie_pair(&set)), &config()), Presented::Digest(token.digest()));
     }
 
     #[test]
@@ -167,19 +193,24 @@ mod tests {
         let other_key = Config::new([9u8; 32]).unwrap();
         assert_eq!(read(&headers(&pair), &other_key), Presented::Invalid);
 
-        for garbage in [
-            "session=",
-            "session=%%%",
-            "session=abc",
-            &format!("session={}", "x".repeat(5000)),
-        ] {
-            assert_eq!(
-                read(&headers(garbage), &config()),
-                Presented::Invalid,
-                "{garbage:.40}"
-            );
+        for garbage in ["session=", "session=%%%", "session=abc", &format!("session={}", "x".repeat(5000))] {
+            assert_eq!(read(&headers(garbage), &config()), Presented::Invalid, "{garbage:.40}");
         }
         assert_eq!(read(&headers("other=1"), &config()), Presented::None);
+    }
+
+    #[test]
+    fn device_ids_are_signed_uuids() {
+        let id = uuid::Uuid::new_v4().to_string();
+        let set = device_cookie(&config(), &id);
+        assert!(set.starts_with("device_id=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"));
+        assert!(set.contains("Max-Age=157680000"), "five years: {set}");
+        assert_eq!(read_device_id(&headers(&cookie_pair(&set)), &config()), Some(id.clone()));
+        assert_eq!(read_device_id(&headers(&format!("device_id={id}")), &config()), None, "unsigned");
+        let forged = device_cookie(&Config::new([9u8; 32]).unwrap(), &id);
+        assert_eq!(read_device_id(&headers(&cookie_pair(&forged)), &config()), None, "signed by another key");
+        let not_uuid = device_cookie(&config(), "not-a-uuid");
+        assert_eq!(read_device_id(&headers(&cookie_pair(&not_uuid)), &config()), None);
         assert_eq!(read(&http::HeaderMap::new(), &config()), Presented::None);
     }
 }

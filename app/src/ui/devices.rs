@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::history::{auth_method_label, RecentHistory};
 use super::icons::DeviceIcon;
 use super::names::device_name;
 use super::time::{iso, last_active, long_date};
@@ -11,48 +12,39 @@ use crate::view::{DeviceView, DevicesView};
 /// "Your devices": every live session of the signed-in user, with per-device logout and "sign out everywhere
 /// else". Works without JavaScript (plain form posts to the server functions) and hydrates when WASM loads.
 ///
+/// Below the list, the 10 newest login-history events, with a "See all" link to `history_href` when given.
+///
 /// ```ignore
-/// view! { <section class="settings"><leptos_sessions::DevicesSection/></section> }
+/// view! { <leptos_sessions::DevicesSection history_href="/settings/sessions/history"/> }
 /// ```
 #[component]
-pub fn DevicesSection() -> impl IntoView {
+pub fn DevicesSection(
+    /// Where the full login history lives (a page rendering [`super::LoginHistory`]).
+    #[prop(optional, into)]
+    history_href: Option<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let revoke = ServerAction::<RevokeDevice>::new();
     let revoke_others = ServerAction::<RevokeOtherDevices>::new();
-    let devices = Resource::new(
-        move || (revoke.version().get(), revoke_others.version().get()),
-        |_| list_devices(),
-    );
+    let devices = Resource::new(move || (revoke.version().get(), revoke_others.version().get()), |_| list_devices());
 
     // The session may end under us (revoked elsewhere): reload so the host's sign-in redirect takes over.
     Effect::new(move |_| {
         let ended = matches!(devices.get(), Some(Err(ApiError::Unauthorized)))
             || matches!(revoke.value().get(), Some(Err(ApiError::Unauthorized)))
-            || matches!(
-                revoke_others.value().get(),
-                Some(Err(ApiError::Unauthorized))
-            );
+            || matches!(revoke_others.value().get(), Some(Err(ApiError::Unauthorized)));
         if ended {
             reload();
         }
     });
 
     let status = move || {
-        let one = revoke
-            .value()
-            .get()
-            .map(|r| r.map(|()| i18n.t("revoked-one")));
-        let others = revoke_others
-            .value()
-            .get()
-            .map(|r| r.map(|n| i18n.t_with("revoked-others", &[("count", n.into())])));
+        let one = revoke.value().get().map(|r| r.map(|()| i18n.t("revoked-one")));
+        let others =
+            revoke_others.value().get().map(|r| r.map(|n| i18n.t_with("revoked-others", &[("count", n.into())])));
         match one.or(others)? {
-            Ok(done) => {
-                Some(view! { <p class="sessions-notice" role="status">{done}</p> }.into_any())
-            }
-            Err(e) => Some(
-                view! { <p class="sessions-error" role="alert">{e.message(i18n)}</p> }.into_any(),
-            ),
+            Ok(done) => Some(view! { <p class="sessions-notice" role="status">{done}</p> }.into_any()),
+            Err(e) => Some(view! { <p class="sessions-error" role="alert">{e.message(i18n)}</p> }.into_any()),
         }
     };
 
@@ -71,6 +63,7 @@ pub fn DevicesSection() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <RecentHistory limit=10 see_all=history_href refresh=Signal::derive(move || (revoke.version().get(), revoke_others.version().get()))/>
         </section>
     }
 }
@@ -84,11 +77,7 @@ fn DeviceList(
     let i18n = use_i18n();
     let now = list.now;
     let more_than_one = list.devices.len() > 1;
-    let rows = list
-        .devices
-        .into_iter()
-        .map(|device| view! { <DeviceRow device now revoke/> })
-        .collect_view();
+    let rows = list.devices.into_iter().map(|device| view! { <DeviceRow device now revoke/> }).collect_view();
     view! {
         <ul class="sessions-list" aria-labelledby="sessions-devices-title">{rows}</ul>
         {(!more_than_one).then(|| view! { <p class="sessions-empty">{i18n.t("devices-empty")}</p> })}
@@ -111,17 +100,13 @@ fn DeviceList(
 #[component]
 fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -> impl IntoView {
     let i18n = use_i18n();
-    let name = device_name(i18n, &device);
+    let name =
+        device_name(i18n, device.browser_name.as_deref(), device.browser_version.as_deref(), device.os_name.as_deref());
     let kind = device_type_label(i18n, &device.device_type);
-    let activity = if device.current {
-        i18n.t("active-now")
-    } else {
-        last_active(i18n, now, device.last_seen_at)
-    };
-    let signed_in = i18n.t_with(
-        "signed-in-on",
-        &[("date", long_date(i18n, device.created_at).into())],
-    );
+    let method = auth_method_label(i18n, &device.auth_method, device.auth_provider.as_deref())
+        .map(|label| view! { <span class="badge badge-method" title=i18n.t("auth-method-title")>{label}</span> });
+    let activity = if device.current { i18n.t("active-now") } else { last_active(i18n, now, device.last_seen_at) };
+    let signed_in = i18n.t_with("signed-in-on", &[("date", long_date(i18n, device.created_at).into())]);
     let ip = device.ip_address.clone().map(|ip| {
         let label = i18n.t_with("ip-address", &[("ip", ip.clone().into())]);
         view! { <span class="sessions-ip" title=label>{ip}</span> }
@@ -147,7 +132,7 @@ fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -
                 <DeviceIcon kind=device.device_type.clone()/>
             </span>
             <div class="sessions-device-body">
-                <p class="sessions-device-name">{name}</p>
+                <p class="sessions-device-name">{name} {method}</p>
                 <p class="sessions-device-meta">
                     {ip}
                     {device.ip_address.is_some().then_some(" · ")}

@@ -1,11 +1,13 @@
 //! Leptos components of the library. They render `view` data only, never engine types.
 
 mod devices;
+mod history;
 mod icons;
 mod names;
 mod time;
 
 pub use devices::DevicesSection;
+pub use history::{auth_method_label, reason_text, LoginHistory};
 pub use icons::DeviceIcon;
 pub use names::device_name;
-pub use time::{last_active, long_date};
+pub use time::{date_time, last_active, long_date};

@@ -23,28 +23,23 @@ pub fn last_active(i18n: I18n, now: i64, then: i64) -> String {
 
 /// A date such as "Nov 22, 2026" or "22 de noviembre de 2026" (UTC).
 pub fn long_date(i18n: I18n, unix: i64) -> String {
-    let date = OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .date();
+    let date = OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH).date();
     let month = i18n.t(&format!("month-{}", u8::from(date.month())));
-    i18n.t_with(
-        "date-long",
-        &[
-            ("month", month.into()),
-            ("day", date.day().into()),
-            ("year", date.year().into()),
-        ],
-    )
+    i18n.t_with("date-long", &[("month", month.into()), ("day", date.day().into()), ("year", date.year().into())])
+}
+
+/// A date and time such as "Nov 22, 2026, 19:05 UTC".
+pub fn date_time(i18n: I18n, unix: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let time = format!("{:02}:{:02}", t.hour(), t.minute());
+    i18n.t_with("date-time", &[("date", long_date(i18n, unix).into()), ("time", time.into())])
 }
 
 /// ISO 8601 for `<time datetime>`.
 pub fn iso(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| {
-            t.format(&::time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|t| t.format(&::time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
 
@@ -57,11 +52,7 @@ mod tests {
         let en = I18n::for_tag("en");
         let now = 1_800_000_000;
         assert_eq!(last_active(en, now, now), "Active now");
-        assert_eq!(
-            last_active(en, now, now + 30),
-            "Active now",
-            "clock skew is not the future"
-        );
+        assert_eq!(last_active(en, now, now + 30), "Active now", "clock skew is not the future");
         assert_eq!(last_active(en, now, now - 299), "Active now");
         assert_eq!(last_active(en, now, now - 300), "Active 5 minutes ago");
         assert_eq!(last_active(en, now, now - 3600), "Active 1 hour ago");
@@ -74,5 +65,6 @@ mod tests {
         assert_eq!(long_date(I18n::for_tag("en"), t), "Nov 22, 2026");
         assert_eq!(long_date(I18n::for_tag("es"), t), "22 de noviembre de 2026");
         assert_eq!(iso(t), "2026-11-22T00:00:00Z");
+        assert_eq!(date_time(I18n::for_tag("en"), t + 3600 + 5 * 60), "Nov 22, 2026, 01:05 UTC");
     }
 }

@@ -4,13 +4,18 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
+use serde_json::Value;
 use time::OffsetDateTime;
 
 /// One row of the registry: a signed-in device. Rows are ended in place, never deleted by the lifecycle.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionRecord {
     pub id: String,
     pub user_id: String,
+    pub device_id: Option<String>,
+    pub auth_method: String,
+    pub auth_provider: Option<String>,
+    pub auth_detail: Option<Value>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub browser_name: Option<String>,
@@ -18,12 +23,54 @@ pub struct SessionRecord {
     pub os_name: Option<String>,
     pub os_version: Option<String>,
     pub device_type: String,
-    pub created_at: OffsetDateTime,
-    pub last_seen_at: OffsetDateTime,
+    pub app_name: Option<String>,
+    pub created_at: Option<OffsetDateTime>,
+    pub last_seen_at: Option<OffsetDateTime>,
     pub last_seen_ip: Option<String>,
     pub ended_at: Option<OffsetDateTime>,
     pub ended_reason: Option<String>,
     pub ended_by: Option<String>,
+}
+
+/// One entry of the append-only login trail.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Event {
+    pub id: String,
+    /// login, failed_login, logout, revoked or expired.
+    pub kind: String,
+    /// Never set on failed logins.
+    pub user_id: Option<String>,
+    pub session_id: Option<String>,
+    /// The identity as typed (trimmed, lower-cased).
+    pub identity: Option<String>,
+    pub device_id: Option<String>,
+    pub auth_method: Option<String>,
+    pub auth_provider: Option<String>,
+    pub auth_detail: Option<Value>,
+    pub failure_reason: Option<String>,
+    pub revoked_reason: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub browser_name: Option<String>,
+    pub browser_version: Option<String>,
+    pub os_name: Option<String>,
+    pub os_version: Option<String>,
+    pub device_type: Option<String>,
+    pub app_name: Option<String>,
+    pub country_code: Option<String>,
+    pub country_name: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub request_id: Option<String>,
+    pub metadata: Option<Value>,
+    pub occurred_at: Option<OffsetDateTime>,
+}
+
+/// A row that was just ended, with the event written for it (none for superseded rows).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ended {
+    pub row: SessionRecord,
+    pub event: Option<Event>,
 }
 
 /// The part of a live row the per-request layer needs.
@@ -34,12 +81,26 @@ pub struct LiveSession {
     pub last_seen_at: OffsetDateTime,
 }
 
-/// How a row ends: why, and who ended it (`user:<id>`, `system`, …).
+/// How rows end, and the event each ended row gets (in the same transaction).
 #[derive(Clone, Debug)]
 pub struct Ending<'a> {
     pub at: OffsetDateTime,
+    /// Stored in `ended_reason`: logout, user_revoked, logout_everywhere, superseded, expired, …
     pub reason: &'a str,
+    /// `user:<id>`, `system`, …
     pub by: Option<&'a str>,
+    /// The event kind to write for each ended row; `None` writes nothing (superseded rows).
+    pub event_kind: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+/// What a sign-in looked like, for the new-device check.
+#[derive(Clone, Debug)]
+pub struct Fingerprint<'a> {
+    pub device_type: &'a str,
+    pub os_name: Option<&'a str>,
+    pub browser_name: Option<&'a str>,
+    pub app_name: Option<&'a str>,
 }
 
 /// What a backend must do. Every method is one statement or one transaction; none parses or decides policy.
@@ -63,14 +124,81 @@ pub trait SessionStore: Send + Sync {
     /// A user's live rows, most recently active first.
     async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, sqlx::Error>;
 
-    /// Ends one of `user_id`'s live rows. Returns false when there is no such live row (ending is idempotent).
-    async fn end(&self, user_id: &str, id: &str, ending: &Ending<'_>) -> Result<bool, sqlx::Error>;
+    /// Ends one of `user_id`'s live rows and writes its event. `None` when there is no such live row (ending is
+    /// idempotent: an ended row changes nothing and writes nothing).
+    async fn end(&self, user_id: &str, id: &str, ending: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error>;
 
-    /// Ends every live row of `user_id` except `keep`. Returns how many ended.
-    async fn end_others(
+    /// Ends every live row of `user_id` except `keep`, one event each. Returns the ended rows.
+    async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error>;
+
+    /// Quietly ends `user_id`'s other live rows on this browser (`device_id`), or the row `previous`, as superseded.
+    async fn supersede(
         &self,
         user_id: &str,
         keep: &str,
-        ending: &Ending<'_>,
+        device_id: Option<&str>,
+        previous: Option<&str>,
+        at: OffsetDateTime,
     ) -> Result<u64, sqlx::Error>;
+
+    /// Sets `auth_detail.second_factor` on a live row.
+    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error>;
+
+    /// Appends one event to the trail.
+    async fn insert_event(&self, event: &Event) -> Result<(), sqlx::Error>;
+
+    /// Whether a sign-in looking like `fp` is new for the user: `None` for their first sign-in ever (never new),
+    /// otherwise whether none of their other rows or login events looks like it.
+    async fn is_new_device(
+        &self,
+        user_id: &str,
+        except: &str,
+        fp: &Fingerprint<'_>,
+    ) -> Result<Option<bool>, sqlx::Error>;
+
+    /// Failed sign-ins typed against `identity` since `since`.
+    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error>;
+
+    /// The user's trail, newest first: their own events and failed attempts typed against identities they have
+    /// signed in with.
+    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error>;
+
+    /// The newest login event of a browser.
+    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error>;
+
+    /// Sanctioned path: deletes events older than `before`. Returns how many.
+    async fn purge_events(&self, before: OffsetDateTime) -> Result<u64, sqlx::Error>;
+
+    /// Sanctioned path: erases a user: their rows, their events, and the identities typed on failed attempts
+    /// against `identities`. Returns (rows, events) deleted.
+    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error>;
+}
+
+impl Event {
+    /// The event recording that `row` ended: it describes the device that was signed out.
+    pub fn for_ending(row: &SessionRecord, ending: &Ending<'_>, kind: &str) -> Self {
+        let metadata = ending.by.map(|by| serde_json::json!({ "ended_by": by }));
+        Event {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.to_owned(),
+            user_id: Some(row.user_id.clone()),
+            session_id: Some(row.id.clone()),
+            device_id: row.device_id.clone(),
+            auth_method: Some(row.auth_method.clone()),
+            auth_provider: row.auth_provider.clone(),
+            revoked_reason: (kind == "revoked").then(|| ending.reason.to_owned()),
+            ip_address: row.last_seen_ip.clone().or_else(|| row.ip_address.clone()),
+            user_agent: row.user_agent.clone(),
+            browser_name: row.browser_name.clone(),
+            browser_version: row.browser_version.clone(),
+            os_name: row.os_name.clone(),
+            os_version: row.os_version.clone(),
+            device_type: Some(row.device_type.clone()),
+            app_name: row.app_name.clone(),
+            request_id: ending.request_id.map(str::to_owned),
+            metadata,
+            occurred_at: Some(ending.at),
+            ..Event::default()
+        }
+    }
 }

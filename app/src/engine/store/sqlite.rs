@@ -1,13 +1,12 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-};
-use sqlx::Row;
+use serde_json::Value;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
-use super::{Ending, LiveSession, SessionRecord, SessionStore};
+use super::{Ended, Ending, Event, Fingerprint, LiveSession, SessionRecord, SessionStore};
 
 /// The embedded default: a SQLite file (created and migrated on open). Timestamps are unix milliseconds.
 #[derive(Clone, Debug)]
@@ -23,10 +22,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         Self::from_pool(pool).await
     }
 
@@ -46,14 +42,25 @@ fn ms(t: OffsetDateTime) -> i64 {
 }
 
 fn from_ms(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn json(v: &Option<Value>) -> Option<String> {
+    v.as_ref().map(Value::to_string)
+}
+
+fn from_json(s: Option<String>) -> Option<Value> {
+    s.and_then(|s| serde_json::from_str(&s).ok())
 }
 
 fn record(row: &SqliteRow) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
+        device_id: row.try_get("device_id")?,
+        auth_method: row.try_get("auth_method")?,
+        auth_provider: row.try_get("auth_provider")?,
+        auth_detail: from_json(row.try_get("auth_detail")?),
         ip_address: row.try_get("ip_address")?,
         user_agent: row.try_get("user_agent")?,
         browser_name: row.try_get("browser_name")?,
@@ -61,8 +68,9 @@ fn record(row: &SqliteRow) -> Result<SessionRecord, sqlx::Error> {
         os_name: row.try_get("os_name")?,
         os_version: row.try_get("os_version")?,
         device_type: row.try_get("device_type")?,
-        created_at: from_ms(row.try_get("created_at")?),
-        last_seen_at: from_ms(row.try_get("last_seen_at")?),
+        app_name: row.try_get("app_name")?,
+        created_at: Some(from_ms(row.try_get("created_at")?)),
+        last_seen_at: Some(from_ms(row.try_get("last_seen_at")?)),
         last_seen_ip: row.try_get("last_seen_ip")?,
         ended_at: row.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
         ended_reason: row.try_get("ended_reason")?,
@@ -70,17 +78,121 @@ fn record(row: &SqliteRow) -> Result<SessionRecord, sqlx::Error> {
     })
 }
 
+fn event(row: &SqliteRow) -> Result<Event, sqlx::Error> {
+    Ok(Event {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        user_id: row.try_get("user_id")?,
+        session_id: row.try_get("session_id")?,
+        identity: row.try_get("identity")?,
+        device_id: row.try_get("device_id")?,
+        auth_method: row.try_get("auth_method")?,
+        auth_provider: row.try_get("auth_provider")?,
+        auth_detail: from_json(row.try_get("auth_detail")?),
+        failure_reason: row.try_get("failure_reason")?,
+        revoked_reason: row.try_get("revoked_reason")?,
+        ip_address: row.try_get("ip_address")?,
+        user_agent: row.try_get("user_agent")?,
+        browser_name: row.try_get("browser_name")?,
+        browser_version: row.try_get("browser_version")?,
+        os_name: row.try_get("os_name")?,
+        os_version: row.try_get("os_version")?,
+        device_type: row.try_get("device_type")?,
+        app_name: row.try_get("app_name")?,
+        country_code: row.try_get("country_code")?,
+        country_name: row.try_get("country_name")?,
+        region: row.try_get("region")?,
+        city: row.try_get("city")?,
+        request_id: row.try_get("request_id")?,
+        metadata: from_json(row.try_get("metadata")?),
+        occurred_at: Some(from_ms(row.try_get("occurred_at")?)),
+    })
+}
+
+async fn insert_event(tx: &mut Transaction<'_, Sqlite>, e: &Event) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions_events (id, kind, user_id, session_id, identity, device_id, auth_method, auth_provider,
+            auth_detail, failure_reason, revoked_reason, ip_address, user_agent, browser_name, browser_version,
+            os_name, os_version, device_type, app_name, country_code, country_name, region, city, request_id,
+            metadata, occurred_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&e.id)
+    .bind(&e.kind)
+    .bind(&e.user_id)
+    .bind(&e.session_id)
+    .bind(&e.identity)
+    .bind(&e.device_id)
+    .bind(&e.auth_method)
+    .bind(&e.auth_provider)
+    .bind(json(&e.auth_detail))
+    .bind(&e.failure_reason)
+    .bind(&e.revoked_reason)
+    .bind(&e.ip_address)
+    .bind(&e.user_agent)
+    .bind(&e.browser_name)
+    .bind(&e.browser_version)
+    .bind(&e.os_name)
+    .bind(&e.os_version)
+    .bind(&e.device_type)
+    .bind(&e.app_name)
+    .bind(&e.country_code)
+    .bind(&e.country_name)
+    .bind(&e.region)
+    .bind(&e.city)
+    .bind(&e.request_id)
+    .bind(json(&e.metadata))
+    .bind(ms(e.occurred_at.unwrap_or_else(OffsetDateTime::now_utc)))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Writes the ending event of each ended row inside the transaction that ended them.
+async fn end_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    rows: Vec<SessionRecord>,
+    e: &Ending<'_>,
+) -> Result<Vec<Ended>, sqlx::Error> {
+    let mut ended = Vec::with_capacity(rows.len());
+    for row in rows {
+        let event = e.event_kind.map(|kind| Event::for_ending(&row, e, kind));
+        if let Some(event) = &event {
+            insert_event(tx, event).await?;
+        }
+        ended.push(Ended { row, event });
+    }
+    Ok(ended)
+}
+
+/// Opens the trail for one sanctioned change inside `tx` (see the migration's triggers).
+async fn unlock(tx: &mut Transaction<'_, Sqlite>, purpose: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sessions_events_unlock (purpose) VALUES (?)").bind(purpose).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn relock(tx: &mut Transaction<'_, Sqlite>) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions_events_unlock").execute(&mut **tx).await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl SessionStore for SqliteStore {
     async fn insert(&self, r: &SessionRecord, token_digest: &str) -> Result<(), sqlx::Error> {
+        let now = OffsetDateTime::now_utc();
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, token_digest, ip_address, user_agent, browser_name, browser_version,
-                os_name, os_version, device_type, created_at, last_seen_at, last_seen_ip)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
+                ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, app_name,
+                created_at, last_seen_at, last_seen_ip)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&r.id)
         .bind(&r.user_id)
         .bind(token_digest)
+        .bind(&r.device_id)
+        .bind(&r.auth_method)
+        .bind(&r.auth_provider)
+        .bind(json(&r.auth_detail))
         .bind(&r.ip_address)
         .bind(&r.user_agent)
         .bind(&r.browser_name)
@@ -88,8 +200,9 @@ impl SessionStore for SqliteStore {
         .bind(&r.os_name)
         .bind(&r.os_version)
         .bind(&r.device_type)
-        .bind(ms(r.created_at))
-        .bind(ms(r.last_seen_at))
+        .bind(&r.app_name)
+        .bind(ms(r.created_at.unwrap_or(now)))
+        .bind(ms(r.last_seen_at.unwrap_or(now)))
         .bind(&r.last_seen_ip)
         .execute(&self.pool)
         .await?;
@@ -97,12 +210,11 @@ impl SessionStore for SqliteStore {
     }
 
     async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT id, user_id, last_seen_at FROM sessions WHERE token_digest = ? AND ended_at IS NULL",
-        )
-        .bind(token_digest)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT id, user_id, last_seen_at FROM sessions WHERE token_digest = ? AND ended_at IS NULL")
+                .bind(token_digest)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|row| {
             Ok(LiveSession {
                 id: row.try_get("id")?,
@@ -143,38 +255,175 @@ impl SessionStore for SqliteStore {
         rows.iter().map(record).collect()
     }
 
-    async fn end(&self, user_id: &str, id: &str, e: &Ending<'_>) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
+    async fn end(&self, user_id: &str, id: &str, e: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
             "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
-             WHERE id = ? AND user_id = ? AND ended_at IS NULL",
+             WHERE id = ? AND user_id = ? AND ended_at IS NULL RETURNING *",
         )
         .bind(ms(e.at))
         .bind(e.reason)
         .bind(e.by)
         .bind(id)
         .bind(user_id)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let Some(row) = row.as_ref().map(record).transpose()? else { return Ok(None) };
+        let ended = end_events(&mut tx, vec![row], e).await?;
+        tx.commit().await?;
+        Ok(ended.into_iter().next())
     }
 
-    async fn end_others(
-        &self,
-        user_id: &str,
-        keep: &str,
-        e: &Ending<'_>,
-    ) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query(
+    async fn end_others(&self, user_id: &str, keep: &str, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
             "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
-             WHERE user_id = ? AND id <> ? AND ended_at IS NULL",
+             WHERE user_id = ? AND id <> ? AND ended_at IS NULL RETURNING *",
         )
         .bind(ms(e.at))
         .bind(e.reason)
         .bind(e.by)
         .bind(user_id)
         .bind(keep)
+        .fetch_all(&mut *tx)
+        .await?;
+        let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+        let ended = end_events(&mut tx, rows, e).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn supersede(
+        &self,
+        user_id: &str,
+        keep: &str,
+        device_id: Option<&str>,
+        previous: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at = ?, ended_reason = 'superseded'
+             WHERE user_id = ? AND id <> ? AND ended_at IS NULL AND (device_id = ? OR id = ?)",
+        )
+        .bind(ms(at))
+        .bind(user_id)
+        .bind(keep)
+        .bind(device_id)
+        .bind(previous)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
+    }
+
+    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE sessions SET auth_detail = json_set(COALESCE(auth_detail, '{}'), '$.second_factor', ?)
+             WHERE id = ? AND ended_at IS NULL",
+        )
+        .bind(factor)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_event(&self, e: &Event) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        insert_event(&mut tx, e).await?;
+        tx.commit().await
+    }
+
+    async fn is_new_device(
+        &self,
+        user_id: &str,
+        except: &str,
+        fp: &Fingerprint<'_>,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT
+                EXISTS (SELECT 1 FROM sessions WHERE user_id = ?1 AND id <> ?2)
+                  OR EXISTS (SELECT 1 FROM sessions_events WHERE user_id = ?1 AND kind = 'login') AS known_user,
+                EXISTS (SELECT 1 FROM sessions WHERE user_id = ?1 AND id <> ?2 AND device_type IS ?3
+                        AND os_name IS ?4 AND browser_name IS ?5 AND app_name IS ?6)
+                  OR EXISTS (SELECT 1 FROM sessions_events WHERE user_id = ?1 AND kind = 'login' AND device_type IS ?3
+                        AND os_name IS ?4 AND browser_name IS ?5 AND app_name IS ?6) AS seen",
+        )
+        .bind(user_id)
+        .bind(except)
+        .bind(fp.device_type)
+        .bind(fp.os_name)
+        .bind(fp.browser_name)
+        .bind(fp.app_name)
+        .fetch_one(&self.pool)
+        .await?;
+        let known: bool = row.try_get("known_user")?;
+        let seen: bool = row.try_get("seen")?;
+        Ok(known.then_some(!seen))
+    }
+
+    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions_events WHERE identity = ? AND kind = 'failed_login' AND occurred_at > ?",
+        )
+        .bind(identity)
+        .bind(ms(since))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u64)
+    }
+
+    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT * FROM sessions_events
+             WHERE user_id = ?1
+                OR (kind = 'failed_login' AND identity IN (
+                    SELECT identity FROM sessions_events
+                    WHERE user_id = ?1 AND kind = 'login' AND identity IS NOT NULL))
+             ORDER BY occurred_at DESC, id DESC
+             LIMIT ?2 OFFSET ?3",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event).collect()
+    }
+
+    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT * FROM sessions_events WHERE device_id = ? AND kind = 'login' ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        )
+        .bind(device_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(event).transpose()
+    }
+
+    async fn purge_events(&self, before: OffsetDateTime) -> Result<u64, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        unlock(&mut tx, "retention").await?;
+        let done =
+            sqlx::query("DELETE FROM sessions_events WHERE occurred_at < ?").bind(ms(before)).execute(&mut *tx).await?;
+        relock(&mut tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        unlock(&mut tx, "erasure").await?;
+        let rows = sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+        let events =
+            sqlx::query("DELETE FROM sessions_events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+        for identity in identities {
+            sqlx::query("UPDATE sessions_events SET identity = NULL WHERE identity = ?")
+                .bind(identity)
+                .execute(&mut *tx)
+                .await?;
+        }
+        relock(&mut tx).await?;
+        tx.commit().await?;
+        Ok((rows.rows_affected(), events.rows_affected()))
     }
 }

@@ -1,0 +1,92 @@
+//! The demo's security-alert outbox: the `on_new_device` hook writes here and the home page reads it, the way a
+//! real site would send an email.
+
+use serde::{Deserialize, Serialize};
+
+/// One alert as the home page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub browser_name: Option<String>,
+    pub browser_version: Option<String>,
+    pub os_name: Option<String>,
+    pub device_type: String,
+    pub ip_address: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+#[cfg(feature = "ssr")]
+pub use store::Alerts;
+
+#[cfg(feature = "ssr")]
+mod store {
+    use sqlx::sqlite::SqlitePool;
+    use sqlx::Row;
+
+    use super::AlertView;
+    use crate::engine::SessionRecord;
+
+    #[derive(Clone, Debug)]
+    pub struct Alerts {
+        pool: SqlitePool,
+    }
+
+    impl Alerts {
+        pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS demo_alerts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id TEXT NOT NULL,
+                    session_id TEXT NOT NULL,
+                    browser_name TEXT, browser_version TEXT, os_name TEXT,
+                    device_type TEXT NOT NULL,
+                    ip_address TEXT,
+                    created_at INTEGER NOT NULL
+                )",
+            )
+            .execute(&pool)
+            .await?;
+            sqlx::query("CREATE INDEX IF NOT EXISTS demo_alerts_user ON demo_alerts (user_id, id)")
+                .execute(&pool)
+                .await?;
+            Ok(Self { pool })
+        }
+
+        /// Queues the "new sign-in" alert for the session's owner.
+        pub async fn new_device(&self, s: &SessionRecord) -> Result<(), sqlx::Error> {
+            sqlx::query(
+                "INSERT INTO demo_alerts (user_id, session_id, browser_name, browser_version, os_name, device_type,
+                    ip_address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, unixepoch())",
+            )
+            .bind(&s.user_id)
+            .bind(&s.id)
+            .bind(&s.browser_name)
+            .bind(&s.browser_version)
+            .bind(&s.os_name)
+            .bind(&s.device_type)
+            .bind(&s.ip_address)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn recent(&self, user_id: &str) -> Result<Vec<AlertView>, sqlx::Error> {
+            let rows = sqlx::query("SELECT * FROM demo_alerts WHERE user_id = ? ORDER BY id DESC LIMIT 5")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AlertView {
+                        browser_name: r.try_get("browser_name")?,
+                        browser_version: r.try_get("browser_version")?,
+                        os_name: r.try_get("os_name")?,
+                        device_type: r.try_get("device_type")?,
+                        ip_address: r.try_get("ip_address")?,
+                        created_at: r.try_get("created_at")?,
+                    })
+                })
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The login trail: failed attempts, manual sign-in records, and the queries the UI and hosts read.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::auth::{clamp, classify, normalize_identity, Auth};
+use super::store::Event;
+use super::{Error, RequestMeta, Sessions};
+
+/// What this browser last signed in with (read from its device cookie; nothing is minted to answer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastLogin {
+    pub auth_method: String,
+    pub auth_provider: Option<String>,
+    pub occurred_at: OffsetDateTime,
+}
+
+impl Sessions {
+    /// Records a failed sign-in. The identity is kept as typed (trimmed, lower-cased) whether or not an account
+    /// has it, and the event is never linked to an account. Never pass the password. Tracking failures are
+    /// logged, not returned: a failed attempt must never turn into an error page.
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions, parts: http::request::Parts) {
+    /// let meta = sessions.request_meta(&parts);
+    /// sessions.record_failed_attempt(&meta, "ada@example.com", "invalid_credentials").await;
+    /// # }
+    /// ```
+    pub async fn record_failed_attempt(&self, meta: &RequestMeta, identity: &str, reason: &str) -> Option<Event> {
+        let seen = self.observe(meta);
+        let event = Event {
+            kind: "failed_login".into(),
+            identity: normalize_identity(identity),
+            failure_reason: Some(clamp(reason, 64)).filter(|r| !r.is_empty()),
+            ..seen.event()
+        };
+        self.isolate_async("failed_login_event", self.store().insert_event(&event)).await?;
+        self.emit(&event);
+        if let (Some(identity), Some((rule, hook))) = (&event.identity, &self.config().hooks.on_repeated_failures) {
+            let since = OffsetDateTime::now_utc() - rule.window;
+            let count = self.isolate_async("repeated_failures", self.store().count_failures(identity, since)).await;
+            // Exactly at the threshold: one alert per burst, and another only once old failures age out.
+            if count == Some(rule.threshold) {
+                self.isolate("on_repeated_failed_logins", || hook(identity, rule.threshold, &event));
+            }
+        }
+        Some(event)
+    }
+
+    /// Records a sign-in the library did not start a session for (API tokens, a host-managed session store).
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions, parts: http::request::Parts) {
+    /// use leptos_sessions::engine::Auth;
+    /// sessions.track_login("user-42", &Auth::token(), &sessions.request_meta(&parts)).await;
+    /// # }
+    /// ```
+    pub async fn track_login(&self, user_id: &str, auth: &Auth, meta: &RequestMeta) -> Option<Event> {
+        let seen = self.observe(meta);
+        let auth = self.isolate("classification", || classify(auth)).unwrap_or_else(|| Auth::new("unknown"));
+        let event = Event {
+            kind: "login".into(),
+            user_id: Some(user_id.to_owned()),
+            identity: auth.identity_typed().map(str::to_owned),
+            auth_method: Some(auth.method().to_owned()),
+            auth_provider: auth.provider_name().map(str::to_owned),
+            auth_detail: auth.detail_json(),
+            ..seen.event()
+        };
+        self.isolate_async("login_event", self.store().insert_event(&event)).await?;
+        self.emit(&event);
+        Some(event)
+    }
+
+    /// How this browser signed in last time, from its device cookie; `None` for a browser without one.
+    pub async fn last_login(&self, meta: &RequestMeta) -> Option<LastLogin> {
+        let device_id = meta.device_id.as_deref()?;
+        let event = self.isolate_async("last_login", self.store().last_login(device_id)).await.flatten()?;
+        Some(LastLogin {
+            auth_method: event.auth_method.unwrap_or_else(|| "unknown".into()),
+            auth_provider: event.auth_provider,
+            occurred_at: event.occurred_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        })
+    }
+
+    /// One page of a user's trail, newest first: their events and failed attempts typed against identities they
+    /// have signed in with.
+    pub async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, Error> {
+        Ok(self.store().history(user_id, limit, offset).await?)
+    }
+
+    /// Retention: deletes trail events older than `max_age`. One of the only ways the trail ever changes.
+    pub async fn purge_events(&self, max_age: Duration) -> Result<u64, Error> {
+        Ok(self.store().purge_events(OffsetDateTime::now_utc() - max_age).await?)
+    }
+
+    /// Erasure: deletes every session row and trail event of `user_id`, and clears `identities` (the emails or
+    /// usernames the user signed in with) from failed attempts typed against them.
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions) -> Result<(), leptos_sessions::engine::Error> {
+    /// sessions.forget("user-42", &["ada@example.com".to_owned()]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), Error> {
+        let identities: Vec<String> = identities.iter().filter_map(|i| normalize_identity(i)).collect();
+        Ok(self.store().forget(user_id, &identities).await?)
+    }
+}

@@ -1,0 +1,77 @@
+//! Tracking never breaks sign-in: with every isolated step failing at once, people still sign in and out.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use http::StatusCode;
+use leptos_sessions::engine::{Auth, RequestMeta, SessionStore};
+
+#[tokio::test]
+async fn sign_in_survives_every_tracking_step_failing_at_once() {
+    let calls = Arc::new(AtomicU64::new(0));
+    let (c1, c2, c3, c4) = (calls.clone(), calls.clone(), calls.clone(), calls.clone());
+    let h = harness_with(move |c| {
+        c.inject_faults(true)
+            .on_new_device(move |_, _| {
+                c1.fetch_add(1, Ordering::SeqCst);
+                panic!("hook failure")
+            })
+            .on_event(move |_| {
+                c2.fetch_add(1, Ordering::SeqCst);
+                panic!("tee failure")
+            })
+            .on_session_revoked(move |_, _, _| {
+                c3.fetch_add(1, Ordering::SeqCst);
+                panic!("hook failure")
+            })
+            .on_repeated_failed_logins(1, Duration::from_secs(60), move |_, _, _| {
+                c4.fetch_add(1, Ordering::SeqCst);
+                panic!("hook failure")
+            })
+    })
+    .await;
+
+    let signed = h.sessions.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME_MAC)).await;
+    let signed = signed.expect("sign-in succeeds whatever tracking does");
+    assert_eq!(h.store.list_live("u1").await.unwrap().len(), 1, "exactly one live row");
+
+    let app = app(&h.sessions);
+    let res = get_me(&app, &pair(&signed.set_cookies[0])).await;
+    assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "u1"), "the next request is signed in");
+
+    assert!(h
+        .sessions
+        .record_failed_attempt(&meta(CHROME_MAC), "ada@example.com", "invalid_credentials")
+        .await
+        .is_none());
+    assert!(h.sessions.last_login(&RequestMeta { device_id: Some("x".into()), ..meta(CHROME_MAC) }).await.is_none());
+
+    h.sessions.sign_out(&current(&signed.session_id, "u1"), &RequestMeta::default()).await.expect("sign-out works");
+    assert!(column(&h.store, &signed.session_id, "ended_at").await.is_some(), "sign-out ended the row");
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'logout'").await, 1);
+    // The hooks ran inside the isolation (the injected faults stop them first, so none got far).
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn panicking_hooks_lose_nothing_but_themselves() {
+    let h =
+        harness_with(|c| c.on_event(|_| panic!("audit sink down")).on_new_device(|_, _| panic!("mailer down"))).await;
+    h.sessions.sign_in("u1", &Auth::password(), &meta(CHROME_MAC)).await.unwrap();
+    let b = h
+        .sessions
+        .sign_in(
+            "u1",
+            &Auth::password(),
+            &meta("Mozilla/5.0 (X11; Linux x86_64; rv:139.0) Gecko/20100101 Firefox/139.0"),
+        )
+        .await
+        .unwrap();
+    assert!(b.new_device);
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 2, "events stored");
+    assert_eq!(h.store.list_live("u1").await.unwrap().len(), 2);
+}

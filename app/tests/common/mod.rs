@@ -1,0 +1,88 @@
+//! Shared by the engine test files: a store on a real SQLite file, a tiny app behind the layer, and helpers.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use http::{header, Request, StatusCode};
+use leptos_sessions::engine::{Auth, Config, CurrentSession, RequestMeta, Sessions, SqliteStore};
+use sqlx::Row;
+use tower::ServiceExt;
+
+pub const SECRET: &str = "test secret that is long enough to sign cookies";
+pub const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36";
+
+pub struct Harness {
+    pub _dir: tempfile::TempDir,
+    pub store: SqliteStore,
+    pub sessions: Sessions,
+}
+
+pub async fn harness() -> Harness {
+    harness_with(|c| c).await
+}
+
+/// A harness whose configuration `tweak` adjusts (hooks, intervals, fault injection).
+pub async fn harness_with(tweak: impl FnOnce(Config) -> Config) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sessions.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    let sessions = Sessions::new(tweak(Config::new(SECRET).unwrap().secure_cookies(false)), store.clone());
+    Harness { _dir: dir, store, sessions }
+}
+
+pub fn meta(ua: &str) -> RequestMeta {
+    RequestMeta { ip: "203.0.113.7".parse().ok(), user_agent: Some(ua.to_owned()), ..RequestMeta::default() }
+}
+
+pub fn pw() -> Auth {
+    Auth::password()
+}
+
+/// `name=value` from a `Set-Cookie` header value.
+pub fn pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+pub fn app(sessions: &Sessions) -> Router {
+    Router::new()
+        .route(
+            "/me",
+            get(|current: Option<Extension<CurrentSession>>| async move {
+                current.map(|Extension(c)| c.user_id).unwrap_or_else(|| "anonymous".into())
+            }),
+        )
+        .route("/change", post(|| async { "changed" }))
+        .layer(sessions.layer())
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: String,
+    pub set_cookie: Vec<String>,
+}
+
+pub async fn call(app: &Router, req: Request<Body>) -> Answer {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let set_cookie = res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    Answer { status, body: String::from_utf8_lossy(&body).into_owned(), set_cookie }
+}
+
+pub async fn get_me(app: &Router, cookie: &str) -> Answer {
+    call(app, Request::get("/me").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
+}
+
+pub async fn column(store: &SqliteStore, id: &str, col: &str) -> Option<String> {
+    let sql = format!("SELECT CAST({col} AS TEXT) AS v FROM sessions WHERE id = ?");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(store.pool()).await.unwrap().get("v")
+}
+
+pub async fn count(store: &SqliteStore, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(store.pool()).await.unwrap()
+}
+
+pub fn current(id: &str, user: &str) -> CurrentSession {
+    CurrentSession { id: id.to_owned(), user_id: user.to_owned() }
+}

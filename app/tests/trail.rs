@@ -1,0 +1,325 @@
+//! The login trail: events, append-only enforcement, browser continuity, new devices, hooks and the history query.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use leptos_sessions::engine::{Auth, Event, RequestMeta, SessionStore};
+
+const FIREFOX_WIN: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
+const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
+
+fn on_browser(ua: &str, device_id: &str) -> RequestMeta {
+    RequestMeta { device_id: Some(device_id.to_owned()), ..meta(ua) }
+}
+
+async fn events(h: &Harness) -> Vec<(String, Option<String>, Option<String>)> {
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT kind, COALESCE(failure_reason, revoked_reason), session_id FROM sessions_events ORDER BY occurred_at, id",
+    )
+    .fetch_all(h.store.pool())
+    .await
+    .unwrap();
+    rows
+}
+
+#[tokio::test]
+async fn sign_in_writes_a_login_event_and_mints_the_device_cookie_once() {
+    let h = harness().await;
+    let auth = Auth::password().identity("  Ada@Example.com ");
+    let first = h.sessions.sign_in("u1", &auth, &meta(CHROME_MAC)).await.unwrap();
+    assert_eq!(first.set_cookies.len(), 2, "session cookie and a new device cookie");
+    let device_cookie = first.set_cookies[1].clone();
+    assert!(device_cookie.starts_with("device_id=") && device_cookie.contains("Max-Age=157680000"));
+
+    let e = h.sessions.history("u1", 10, 0).await.unwrap().pop().unwrap();
+    assert_eq!(e.kind, "login");
+    assert_eq!(e.session_id.as_deref(), Some(first.session_id.as_str()));
+    assert_eq!(e.user_id.as_deref(), Some("u1"));
+    assert_eq!(e.identity.as_deref(), Some("ada@example.com"));
+    assert_eq!(e.auth_method.as_deref(), Some("password"));
+    assert_eq!(e.browser_name.as_deref(), Some("Chrome"));
+    let device_id = e.device_id.unwrap();
+
+    // The browser presents its signed device cookie next time: no new cookie, same device id, one row.
+    let (parts, ()) =
+        http::Request::get("/").header(http::header::COOKIE, pair(&device_cookie)).body(()).unwrap().into_parts();
+    let presented = h.sessions.request_meta(&parts);
+    assert_eq!(presented.device_id.as_deref(), Some(device_id.as_str()));
+    let second = h
+        .sessions
+        .sign_in("u1", &auth, &RequestMeta { user_agent: Some(CHROME_MAC.into()), ..presented })
+        .await
+        .unwrap();
+    assert_eq!(second.set_cookies.len(), 1);
+    let live = h.store.list_live("u1").await.unwrap();
+    assert_eq!(live.len(), 1, "one browser is one row");
+    assert_eq!(live[0].id, second.session_id);
+    assert_eq!(column(&h.store, &first.session_id, "ended_reason").await.as_deref(), Some("superseded"));
+    assert_eq!(
+        events(&h).await.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["login", "login"],
+        "superseding writes no event"
+    );
+}
+
+#[tokio::test]
+async fn other_users_on_the_same_browser_are_untouched() {
+    let h = harness().await;
+    let a =
+        h.sessions.sign_in("u1", &pw(), &on_browser(CHROME_MAC, "2d6c1f8e-0000-4000-8000-000000000001")).await.unwrap();
+    h.sessions.sign_in("u2", &pw(), &on_browser(CHROME_MAC, "2d6c1f8e-0000-4000-8000-000000000001")).await.unwrap();
+    assert!(column(&h.store, &a.session_id, "ended_at").await.is_none());
+}
+
+#[tokio::test]
+async fn ending_writes_its_event_in_the_same_transaction_and_only_once() {
+    let h = harness().await;
+    let a = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let b = h.sessions.sign_in("u1", &pw(), &meta(FIREFOX_WIN)).await.unwrap();
+    let c = h.sessions.sign_in("u1", &pw(), &meta(SAFARI_IPHONE)).await.unwrap();
+    let me = current(&a.session_id, "u1");
+    let req = RequestMeta { request_id: Some("req-42".into()), ..RequestMeta::default() };
+
+    h.sessions.revoke(&me, &b.session_id, &req).await.unwrap();
+    assert!(h.sessions.revoke(&me, &b.session_id, &req).await.is_err(), "ending an ended row is NotFound");
+    assert_eq!(h.sessions.revoke_others(&me, &req).await.unwrap(), 1);
+    assert_eq!(h.sessions.revoke_others(&me, &req).await.unwrap(), 0);
+    h.sessions.sign_out(&me, &req).await.unwrap();
+    h.sessions.sign_out(&me, &req).await.unwrap();
+
+    let trail = events(&h).await;
+    let endings: Vec<_> = trail.iter().filter(|e| e.0 != "login").cloned().collect();
+    assert_eq!(
+        endings,
+        [
+            ("revoked".into(), Some("user_revoked".into()), Some(b.session_id.clone())),
+            ("revoked".into(), Some("logout_everywhere".into()), Some(c.session_id.clone())),
+            ("logout".into(), None, Some(a.session_id.clone())),
+        ]
+    );
+    let revoked: (Option<String>, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT browser_name, request_id, json_extract(metadata, '$.ended_by') FROM sessions_events WHERE kind = 'revoked' AND session_id = ?",
+    )
+    .bind(&b.session_id)
+    .fetch_one(h.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(revoked, (Some("Firefox".into()), Some("req-42".into()), Some("user:u1".into())));
+}
+
+#[tokio::test]
+async fn a_logout_whose_event_cannot_be_written_fails_and_keeps_the_row_live() {
+    let h = harness().await;
+    let a = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER break_logout BEFORE INSERT ON sessions_events WHEN NEW.kind = 'logout'
+         BEGIN SELECT RAISE(ABORT, 'trail unavailable'); END",
+    )
+    .execute(h.store.pool())
+    .await
+    .unwrap();
+    let me = current(&a.session_id, "u1");
+    assert!(h.sessions.sign_out(&me, &RequestMeta::default()).await.is_err());
+    assert!(column(&h.store, &a.session_id, "ended_at").await.is_none(), "nothing is half-done");
+}
+
+#[tokio::test]
+async fn the_trail_is_append_only_in_the_database_except_for_sanctioned_paths() {
+    let h = harness().await;
+    h.sessions.sign_in("u1", &pw().identity("ada@example.com"), &meta(CHROME_MAC)).await.unwrap();
+    h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "ada@example.com", "invalid_credentials").await.unwrap();
+    let pool = h.store.pool();
+
+    let update = sqlx::query("UPDATE sessions_events SET kind = 'logout'").execute(pool).await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = sqlx::query("DELETE FROM sessions_events").execute(pool).await;
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events").await, 2);
+
+    // Retention: nothing is old enough yet, then everything is.
+    assert_eq!(h.sessions.purge_events(Duration::from_secs(3600)).await.unwrap(), 0);
+    assert_eq!(h.sessions.purge_events(Duration::ZERO).await.unwrap(), 2);
+
+    // Erasure removes the user's rows and events and the identity typed on failures against them.
+    h.sessions.sign_in("u1", &pw().identity("ada@example.com"), &meta(CHROME_MAC)).await.unwrap();
+    h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "Ada@Example.com", "invalid_credentials").await.unwrap();
+    h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "bob@example.com", "invalid_credentials").await.unwrap();
+    let (rows, events) = h.sessions.forget("u1", &["ADA@example.com".into()]).await.unwrap();
+    assert_eq!((rows, events), (2, 1), "both sign-ins' rows; the one login event left after the purge");
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE identity = 'ada@example.com'").await, 0);
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE identity = 'bob@example.com'").await, 1);
+
+    // The gate closes again after each sanctioned change.
+    assert!(sqlx::query("DELETE FROM sessions_events").execute(pool).await.is_err());
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events_unlock").await, 0);
+}
+
+#[tokio::test]
+async fn failed_attempts_keep_the_identity_as_typed_and_never_link_an_account() {
+    let h = harness().await;
+    let secret_password = "hunter2-super-secret";
+    let e = h
+        .sessions
+        .record_failed_attempt(&meta(FIREFOX_WIN), "  Nobody@Nowhere.Example ", "invalid_credentials")
+        .await
+        .unwrap();
+    assert_eq!(e.identity.as_deref(), Some("nobody@nowhere.example"));
+    assert_eq!(e.user_id, None);
+    let dump: String = sqlx::query_scalar("SELECT group_concat(json_array(sessions_events.*)) FROM sessions_events")
+        .fetch_one(h.store.pool())
+        .await
+        .unwrap_or_default();
+    assert!(!dump.contains(secret_password));
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE user_id IS NOT NULL").await, 0);
+    assert_eq!(
+        count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'failed_login' AND failure_reason = 'invalid_credentials' AND browser_name = 'Firefox'").await,
+        1
+    );
+    // An identity of any size is stored (cut), never rejected.
+    assert!(h.sessions.record_failed_attempt(&meta(""), &"x".repeat(100_000), "rate_limited").await.is_some());
+    assert!(h.sessions.record_failed_attempt(&meta(""), "", "invalid_credentials").await.unwrap().identity.is_none());
+}
+
+#[tokio::test]
+async fn new_devices_are_flagged_and_announced_but_never_the_first_sign_in() {
+    let announced = Arc::new(Mutex::new(Vec::<(String, Option<bool>)>::new()));
+    let seen = announced.clone();
+    let h = harness_with(move |c| {
+        c.on_new_device(move |session, event| {
+            let flag = event.metadata.as_ref().and_then(|m| m["new_device"].as_bool());
+            seen.lock().unwrap().push((session.browser_name.clone().unwrap_or_default(), flag));
+        })
+    })
+    .await;
+    let first = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    assert!(!first.new_device, "a user's first ever sign-in never counts");
+    let same = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    assert!(!same.new_device, "same device type, OS and browser");
+    let firefox = h.sessions.sign_in("u1", &pw(), &meta(FIREFOX_WIN)).await.unwrap();
+    assert!(firefox.new_device);
+    let firefox_again = h.sessions.sign_in("u1", &pw(), &meta(FIREFOX_WIN)).await.unwrap();
+    assert!(!firefox_again.new_device);
+    // Ended rows and old login events still count as known devices.
+    h.sessions.revoke_others(&current(&firefox_again.session_id, "u1"), &RequestMeta::default()).await.unwrap();
+    assert!(!h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap().new_device);
+    assert_eq!(*announced.lock().unwrap(), [("Firefox".to_owned(), Some(true))]);
+    assert_eq!(
+        count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE json_extract(metadata, '$.new_device')").await,
+        1
+    );
+    // Another user's first sign-in on a new browser is not new for them.
+    assert!(!h.sessions.sign_in("u2", &pw(), &meta(SAFARI_IPHONE)).await.unwrap().new_device);
+}
+
+#[tokio::test]
+async fn revoked_and_event_hooks_fire_for_exactly_what_happened() {
+    let revoked = Arc::new(Mutex::new(Vec::<(String, Option<String>, String)>::new()));
+    let teed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (r, t) = (revoked.clone(), teed.clone());
+    let h = harness_with(move |c| {
+        c.on_session_revoked(move |s, by, reason| {
+            r.lock().unwrap().push((s.id.clone(), by.map(str::to_owned), reason.to_owned()))
+        })
+        .on_event(move |e: &Event| t.lock().unwrap().push(e.kind.clone()))
+    })
+    .await;
+    let a =
+        h.sessions.sign_in("u1", &pw(), &on_browser(CHROME_MAC, "2d6c1f8e-0000-4000-8000-00000000000a")).await.unwrap();
+    let b = h.sessions.sign_in("u1", &pw(), &meta(FIREFOX_WIN)).await.unwrap();
+    h.sessions.sign_in("u1", &pw(), &meta(SAFARI_IPHONE)).await.unwrap();
+    // Superseded by the same browser: no revoke hook.
+    let a2 =
+        h.sessions.sign_in("u1", &pw(), &on_browser(CHROME_MAC, "2d6c1f8e-0000-4000-8000-00000000000a")).await.unwrap();
+    let me = current(&a2.session_id, "u1");
+    h.sessions.revoke(&me, &b.session_id, &RequestMeta::default()).await.unwrap();
+    let _ = h.sessions.revoke(&me, &b.session_id, &RequestMeta::default()).await;
+    h.sessions.revoke_others(&me, &RequestMeta::default()).await.unwrap();
+    h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "x@example.com", "invalid_credentials").await;
+    h.sessions.sign_out(&me, &RequestMeta::default()).await.unwrap();
+
+    let revoked = revoked.lock().unwrap().clone();
+    assert_eq!(revoked.len(), 2, "{revoked:?}");
+    assert_eq!(revoked[0], (b.session_id.clone(), Some("user:u1".into()), "user_revoked".into()));
+    assert_eq!(revoked[1].2, "logout_everywhere");
+    assert!(revoked.iter().all(|(id, ..)| id != &a.session_id), "supersede is not a revoke");
+    assert_eq!(
+        *teed.lock().unwrap(),
+        ["login", "login", "login", "login", "revoked", "revoked", "failed_login", "logout"]
+    );
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events").await, 8, "the tee sees every stored event");
+}
+
+#[tokio::test]
+async fn repeated_failures_alert_once_per_burst() {
+    let fired = Arc::new(AtomicU64::new(0));
+    let f = fired.clone();
+    let h = harness_with(move |c| {
+        c.on_repeated_failed_logins(3, Duration::from_millis(1500), move |identity, count, _| {
+            assert_eq!((identity, count), ("ada@example.com", 3));
+            f.fetch_add(1, Ordering::SeqCst);
+        })
+    })
+    .await;
+    let fail = |who: &'static str| {
+        let s = h.sessions.clone();
+        async move { s.record_failed_attempt(&meta(FIREFOX_WIN), who, "invalid_credentials").await }
+    };
+    fail("Ada@example.com").await;
+    fail("bob@example.com").await;
+    fail("ada@example.com").await;
+    assert_eq!(fired.load(Ordering::SeqCst), 0);
+    fail("ada@example.com ").await;
+    assert_eq!(fired.load(Ordering::SeqCst), 1, "fires when the count reaches the threshold");
+    fail("ada@example.com").await;
+    fail("ada@example.com").await;
+    assert_eq!(fired.load(Ordering::SeqCst), 1, "not again while the burst goes on");
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    for _ in 0..3 {
+        fail("ada@example.com").await;
+    }
+    assert_eq!(fired.load(Ordering::SeqCst), 2, "again once the old failures aged out");
+}
+
+#[tokio::test]
+async fn history_shows_own_events_and_failures_against_own_identity_only() {
+    let h = harness().await;
+    let ada = Auth::password().identity("ada@example.com");
+    let a = h.sessions.sign_in("u1", &ada, &meta(CHROME_MAC)).await.unwrap();
+    h.sessions.sign_in("u2", &Auth::password().identity("bob@example.com"), &meta(CHROME_MAC)).await.unwrap();
+    h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "ADA@example.com", "invalid_credentials").await;
+    h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "bob@example.com", "invalid_credentials").await;
+    h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "nobody@example.com", "invalid_credentials").await;
+    h.sessions.sign_out(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
+
+    let mine = h.sessions.history("u1", 50, 0).await.unwrap();
+    assert_eq!(mine.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["logout", "failed_login", "login"]);
+    assert_eq!(mine[1].identity.as_deref(), Some("ada@example.com"));
+    let page: Vec<_> = h.sessions.history("u1", 2, 2).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(page, ["login"]);
+    assert_eq!(h.sessions.history("u2", 50, 0).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn last_login_and_second_factor() {
+    let h = harness().await;
+    let device = "2d6c1f8e-0000-4000-8000-0000000000bb";
+    assert_eq!(h.sessions.last_login(&on_browser(CHROME_MAC, device)).await, None);
+    assert_eq!(h.sessions.last_login(&meta(CHROME_MAC)).await, None, "no device cookie, no answer");
+    h.sessions.sign_in("u1", &Auth::new("github"), &on_browser(CHROME_MAC, device)).await.unwrap();
+    let last = h.sessions.last_login(&on_browser(CHROME_MAC, device)).await.unwrap();
+    assert_eq!((last.auth_method.as_str(), last.auth_provider.as_deref()), ("oauth", Some("github")));
+
+    let s = h.sessions.sign_in("u1", &Auth::passkey(), &on_browser(CHROME_MAC, device)).await.unwrap();
+    assert_eq!(h.sessions.last_login(&on_browser(CHROME_MAC, device)).await.unwrap().auth_method, "passkey");
+    assert!(h.sessions.mark_second_factor(&current(&s.session_id, "u1"), "TOTP").await.unwrap());
+    let live = h.store.list_live("u1").await.unwrap();
+    assert_eq!(live[0].auth_detail.as_ref().unwrap()["second_factor"], "totp");
+
+    let tracked = h.sessions.track_login("u9", &Auth::token(), &meta("curl/8.5.0")).await.unwrap();
+    assert_eq!((tracked.kind.as_str(), tracked.auth_method.as_deref()), ("login", Some("token")));
+    assert!(h.store.list_live("u9").await.unwrap().is_empty(), "tracking a login creates no session");
+}
