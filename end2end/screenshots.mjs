@@ -33,7 +33,6 @@ await a.getByLabel("Password").fill(password);
 await a.getByRole("button", { name: "Create account" }).click();
 await a.waitForURL(/\/$/);
 await ready(a);
-await a.screenshot({ path: `${out}/home.png` });
 
 for (const ua of [UA.win, UA.iphone]) {
   const p = await open(ua);
@@ -53,12 +52,29 @@ await signin.getByRole("button", { name: "Sign in" }).click();
 await signin.getByRole("alert").waitFor();
 await signin.screenshot({ path: `${out}/signin-error.png` });
 
+await a.waitForTimeout(300);
+await a.goto("/");
+await ready(a);
+await a.screenshot({ path: `${out}/home.png` });
 await a.goto("/settings/sessions");
 await ready(a);
-await a.screenshot({ path: `${out}/devices.png` });
+await a.screenshot({ path: `${out}/devices.png`, fullPage: true });
+await a.goto("/settings/sessions/history");
+await ready(a);
+await a.screenshot({ path: `${out}/history.png`, fullPage: true });
+
 const phone = await open(UA.iphone, { width: 390, height: 844 });
 await phone.context().addCookies(await a.context().cookies());
 await phone.goto("/settings/sessions");
 await ready(phone);
 await phone.screenshot({ path: `${out}/devices-phone.png`, fullPage: true });
+const leaving = await open(UA.mac);
+await leaving.context().addCookies(await a.context().cookies());
+await leaving.goto("/");
+await ready(leaving);
+await leaving.getByRole("button", { name: "Sign out" }).click();
+await leaving.waitForURL(/\/signin$/);
+await ready(leaving);
+await leaving.getByText("Last used").waitFor();
+await leaving.screenshot({ path: `${out}/signin-last-used.png` });
 await browser.close();
