@@ -11,7 +11,7 @@ pub const HISTORY_PAGE: u32 = 20;
 /// The signed-in user's live sessions, this device first.
 #[server(endpoint = "sessions/devices")]
 pub async fn list_devices() -> Result<DevicesView, ApiError> {
-    use crate::view::DeviceView;
+    use crate::view::{DeviceView, PlaceView};
     let (sessions, current) = server::signed_in()?;
     let rows = server::respond(sessions.devices(&current).await)?;
     let now = time::OffsetDateTime::now_utc();
@@ -19,12 +19,9 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
         .into_iter()
         .map(|r| DeviceView {
             current: r.id == current.id,
+            device: server::session_device(&r),
+            place: PlaceView::new(r.country_code, r.city, r.country_name),
             id: r.id,
-            browser_name: r.browser_name,
-            browser_version: r.browser_version,
-            os_name: r.os_name,
-            os_version: r.os_version,
-            device_type: r.device_type,
             ip_address: r.last_seen_ip.or(r.ip_address),
             auth_method: r.auth_method,
             auth_provider: r.auth_provider,
@@ -52,7 +49,7 @@ pub async fn revoke_other_devices() -> Result<u64, ApiError> {
 /// A page of the signed-in user's login trail (zero-based), newest first; `limit` caps it below a full page.
 #[server(endpoint = "sessions/history")]
 pub async fn login_history(page: u32, limit: Option<u32>) -> Result<HistoryView, ApiError> {
-    use crate::view::EventView;
+    use crate::view::{EventView, PlaceView};
     let (sessions, current) = server::signed_in()?;
     let size = limit.unwrap_or(HISTORY_PAGE).clamp(1, HISTORY_PAGE);
     let page = page.min(10_000);
@@ -64,14 +61,11 @@ pub async fn login_history(page: u32, limit: Option<u32>) -> Result<HistoryView,
         .into_iter()
         .map(|e| EventView {
             new_device: e.metadata.as_ref().and_then(|m| m.get("new_device")).and_then(|v| v.as_bool()) == Some(true),
-            location: [e.city, e.country_name].into_iter().flatten().reduce(|a, b| format!("{a}, {b}")),
+            device: server::event_device(&e),
+            place: PlaceView::new(e.country_code, e.city, e.country_name),
             id: e.id,
             reason: e.failure_reason.or(e.revoked_reason),
             kind: e.kind,
-            browser_name: e.browser_name,
-            browser_version: e.browser_version,
-            os_name: e.os_name,
-            device_type: e.device_type.unwrap_or_else(|| "unknown".into()),
             ip_address: e.ip_address,
             auth_method: e.auth_method,
             auth_provider: e.auth_provider,
@@ -233,6 +227,34 @@ pub mod server {
 
     #[derive(Clone, Copy)]
     struct SkipTracking;
+
+    /// The naming fields of a registry row.
+    pub fn session_device(r: &crate::engine::SessionRecord) -> crate::view::DeviceFields {
+        crate::view::DeviceFields {
+            browser_name: r.browser_name.clone(),
+            browser_version: r.browser_version.clone(),
+            os_name: r.os_name.clone(),
+            os_version: r.os_version.clone(),
+            device_type: r.device_type.clone(),
+            device_model: r.device_model.clone(),
+            app_name: r.app_name.clone(),
+            app_version: r.app_version.clone(),
+        }
+    }
+
+    /// The naming fields of a trail event.
+    pub fn event_device(e: &Event) -> crate::view::DeviceFields {
+        crate::view::DeviceFields {
+            browser_name: e.browser_name.clone(),
+            browser_version: e.browser_version.clone(),
+            os_name: e.os_name.clone(),
+            os_version: e.os_version.clone(),
+            device_type: e.device_type.clone().unwrap_or_else(|| "unknown".into()),
+            device_model: e.device_model.clone(),
+            app_name: e.app_name.clone(),
+            app_version: e.app_version.clone(),
+        }
+    }
 
     fn set_cookie(value: &str) {
         if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(value)) {

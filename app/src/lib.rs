@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Sessions & devices for Leptos + axum.
 //!
 //! - [`engine`] (feature `ssr`): the session registry, the tower layer and the sign-in API.

@@ -3,17 +3,43 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One signed-in device, as the devices list shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceView {
-    pub id: String,
+/// What is known about a device, enough to name it ("Chrome 137 on macOS", "MyApp 2.4.1 on Pixel 8 (Android 16)").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceFields {
     pub browser_name: Option<String>,
     pub browser_version: Option<String>,
     pub os_name: Option<String>,
     pub os_version: Option<String>,
     /// desktop, smartphone, tablet, bot or unknown.
     pub device_type: String,
+    pub device_model: Option<String>,
+    pub app_name: Option<String>,
+    pub app_version: Option<String>,
+}
+
+/// An approximate place from the IP address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceView {
+    pub country_code: Option<String>,
+    /// "City, Country" (or just the country).
+    pub label: String,
+}
+
+impl PlaceView {
+    pub fn new(country_code: Option<String>, city: Option<String>, country_name: Option<String>) -> Option<Self> {
+        let label =
+            [city, country_name.or_else(|| country_code.clone())].into_iter().flatten().collect::<Vec<_>>().join(", ");
+        (!label.is_empty()).then_some(Self { country_code, label })
+    }
+}
+
+/// One signed-in device, as the devices list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub id: String,
+    pub device: DeviceFields,
     pub ip_address: Option<String>,
+    pub place: Option<PlaceView>,
     /// password, oauth, passkey, magic_link, otp, sso, google_one_tap, token, unknown (or a host's own tag).
     pub auth_method: String,
     pub auth_provider: Option<String>,
@@ -41,13 +67,9 @@ pub struct EventView {
     pub kind: String,
     /// Why it failed or was revoked (`invalid_credentials`, `user_revoked`, …).
     pub reason: Option<String>,
-    pub browser_name: Option<String>,
-    pub browser_version: Option<String>,
-    pub os_name: Option<String>,
-    pub device_type: String,
+    pub device: DeviceFields,
     pub ip_address: Option<String>,
-    /// "City, Country" when geolocation knew it.
-    pub location: Option<String>,
+    pub place: Option<PlaceView>,
     pub auth_method: Option<String>,
     pub auth_provider: Option<String>,
     pub new_device: bool,

@@ -41,13 +41,36 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("database ready: {}", settings.database_url);
             Ok(())
         }
-        other => Err(format!("unknown command {other:?}; expected `serve` or `migrate`").into()),
+        "rederive" => {
+            leptos_sessions::engine::device::warm_up();
+            let sessions = Sessions::new(config(&settings)?, store);
+            let changed = sessions.rederive().await?;
+            println!("re-derived device fields: {changed} rows changed");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}; expected `serve`, `migrate` or `rederive`").into()),
     }
+}
+
+/// The engine configuration the environment asks for.
+fn config(settings: &Settings) -> Result<Config, Box<dyn std::error::Error>> {
+    let mut config = Config::new(&settings.secret_key)?
+        .secure_cookies(settings.secure_cookies)
+        .client_ip(settings.client_ip.clone())
+        .request_client_hints(settings.client_hints)
+        .native_app_names(settings.native_apps.clone());
+    if let Some(path) = &settings.geoip_db {
+        config = config.geoip(path, "en")?;
+        tracing::info!(path, "geolocation on");
+    }
+    Ok(config)
 }
 
 async fn serve(settings: Settings, store: SqliteStore, users: Users) -> Result<(), Box<dyn std::error::Error>> {
     let alerts = Alerts::from_pool(store.pool().clone()).await?;
-    let config = Config::new(&settings.secret_key)?.secure_cookies(settings.secure_cookies).on_new_device({
+    // Compile the user-agent rules before the first sign-in needs them.
+    leptos_sessions::engine::device::warm_up();
+    let config = config(&settings)?.on_new_device({
         let alerts = alerts.clone();
         move |session, _event| {
             // Hooks must not hold up the sign-in: queue the alert in the background.

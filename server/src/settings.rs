@@ -3,11 +3,17 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use leptos_sessions::engine::ClientIp;
+
 pub struct Settings {
     pub addr: SocketAddr,
     pub database_url: String,
     pub secret_key: String,
     pub secure_cookies: bool,
+    pub client_ip: ClientIp,
+    pub geoip_db: Option<String>,
+    pub client_hints: bool,
+    pub native_apps: Vec<String>,
 }
 
 impl Settings {
@@ -35,7 +41,46 @@ impl Settings {
             // Browsers drop Secure cookies on plain http, which is what loopback development uses.
             None => !addr.ip().is_loopback(),
         };
-        Ok(Self { addr, database_url, secret_key, secure_cookies })
+        let flag = |name: &str| -> Result<bool, String> {
+            match var(name).as_deref() {
+                None | Some("0" | "false" | "off" | "no") => Ok(false),
+                Some("1" | "true" | "on" | "yes") => Ok(true),
+                Some(other) => Err(format!("{name}: expected true or false, got {other:?}")),
+            }
+        };
+        let trusted_proxies = match var("SESSIONS_TRUSTED_PROXIES") {
+            Some(list) => ClientIp::parse_proxies(&list).map_err(|e| format!("SESSIONS_TRUSTED_PROXIES: {e}"))?,
+            None => Vec::new(),
+        };
+        let header = var("SESSIONS_CLIENT_IP_HEADER")
+            .map(|h| {
+                h.parse::<http::HeaderName>()
+                    .map_err(|_| format!("SESSIONS_CLIENT_IP_HEADER: {h:?} is not a header name"))
+            })
+            .transpose()?;
+        if header.is_some() && trusted_proxies.is_empty() {
+            return Err(
+                "SESSIONS_CLIENT_IP_HEADER needs SESSIONS_TRUSTED_PROXIES: the header is only believed from them"
+                    .into(),
+            );
+        }
+        let truncate = match var("SESSIONS_IP_PRIVACY").as_deref() {
+            None | Some("full") => false,
+            Some("truncated") => true,
+            Some(other) => return Err(format!("SESSIONS_IP_PRIVACY: expected full or truncated, got {other:?}")),
+        };
+        Ok(Self {
+            addr,
+            database_url,
+            secret_key,
+            secure_cookies,
+            client_ip: ClientIp { trusted_proxies, header, truncate },
+            geoip_db: var("SESSIONS_GEOIP_DB"),
+            client_hints: flag("SESSIONS_CLIENT_HINTS")?,
+            native_apps: var("SESSIONS_NATIVE_APPS")
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
+        })
     }
 }
 

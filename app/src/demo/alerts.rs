@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::view::{DeviceFields, PlaceView};
+
 /// One alert as the home page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertView {
-    pub browser_name: Option<String>,
-    pub browser_version: Option<String>,
-    pub os_name: Option<String>,
-    pub device_type: String,
+    pub device: DeviceFields,
+    pub place: Option<PlaceView>,
     pub ip_address: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
@@ -25,6 +25,7 @@ mod store {
 
     use super::AlertView;
     use crate::engine::SessionRecord;
+    use crate::view::{DeviceFields, PlaceView};
 
     #[derive(Clone, Debug)]
     pub struct Alerts {
@@ -38,8 +39,8 @@ mod store {
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     user_id TEXT NOT NULL,
                     session_id TEXT NOT NULL,
-                    browser_name TEXT, browser_version TEXT, os_name TEXT,
-                    device_type TEXT NOT NULL,
+                    browser_name TEXT, browser_version TEXT, os_name TEXT, os_version TEXT,
+                    device_type TEXT NOT NULL, device_model TEXT, app_name TEXT, app_version TEXT,
                     ip_address TEXT,
                     created_at INTEGER NOT NULL
                 )",
@@ -55,15 +56,20 @@ mod store {
         /// Queues the "new sign-in" alert for the session's owner.
         pub async fn new_device(&self, s: &SessionRecord) -> Result<(), sqlx::Error> {
             sqlx::query(
-                "INSERT INTO demo_alerts (user_id, session_id, browser_name, browser_version, os_name, device_type,
-                    ip_address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, unixepoch())",
+                "INSERT INTO demo_alerts (user_id, session_id, browser_name, browser_version, os_name, os_version,
+                    device_type, device_model, app_name, app_version, ip_address, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unixepoch())",
             )
             .bind(&s.user_id)
             .bind(&s.id)
             .bind(&s.browser_name)
             .bind(&s.browser_version)
             .bind(&s.os_name)
+            .bind(&s.os_version)
             .bind(&s.device_type)
+            .bind(&s.device_model)
+            .bind(&s.app_name)
+            .bind(&s.app_version)
             .bind(&s.ip_address)
             .execute(&self.pool)
             .await?;
@@ -71,17 +77,33 @@ mod store {
         }
 
         pub async fn recent(&self, user_id: &str) -> Result<Vec<AlertView>, sqlx::Error> {
-            let rows = sqlx::query("SELECT * FROM demo_alerts WHERE user_id = ? ORDER BY id DESC LIMIT 5")
-                .bind(user_id)
-                .fetch_all(&self.pool)
-                .await?;
+            // The place is read from the session row, which the geolocation worker fills in after sign-in.
+            let rows = sqlx::query(
+                "SELECT a.*, s.country_code, s.country_name, s.city FROM demo_alerts a
+                 LEFT JOIN sessions s ON s.id = a.session_id
+                 WHERE a.user_id = ? ORDER BY a.id DESC LIMIT 5",
+            )
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
             rows.iter()
                 .map(|r| {
                     Ok(AlertView {
-                        browser_name: r.try_get("browser_name")?,
-                        browser_version: r.try_get("browser_version")?,
-                        os_name: r.try_get("os_name")?,
-                        device_type: r.try_get("device_type")?,
+                        device: DeviceFields {
+                            browser_name: r.try_get("browser_name")?,
+                            browser_version: r.try_get("browser_version")?,
+                            os_name: r.try_get("os_name")?,
+                            os_version: r.try_get("os_version")?,
+                            device_type: r.try_get("device_type")?,
+                            device_model: r.try_get("device_model")?,
+                            app_name: r.try_get("app_name")?,
+                            app_version: r.try_get("app_version")?,
+                        },
+                        place: PlaceView::new(
+                            r.try_get("country_code")?,
+                            r.try_get("city")?,
+                            r.try_get("country_name")?,
+                        ),
                         ip_address: r.try_get("ip_address")?,
                         created_at: r.try_get("created_at")?,
                     })

@@ -106,19 +106,15 @@ fn SecurityAlerts() -> impl IntoView {
 #[component]
 fn AlertRow(alert: AlertView) -> impl IntoView {
     let i18n = use_i18n();
-    let device = crate::ui::device_name(
-        i18n,
-        alert.browser_name.as_deref(),
-        alert.browser_version.as_deref(),
-        alert.os_name.as_deref(),
-    );
-    let meta = [alert.ip_address, Some(long_date(i18n, alert.created_at))].into_iter().flatten().collect::<Vec<_>>();
+    let title = i18n.t_with("alert-new-device", &[("device", crate::ui::device_name(i18n, &alert.device).into())]);
+    let source = crate::ui::source_line(i18n, &alert.device, alert.place.as_ref(), alert.ip_address.as_deref());
+    let kind = alert.device.device_type.clone();
     view! {
         <li class="alert">
-            <span class="sessions-device-icon"><DeviceIcon kind=alert.device_type/></span>
+            <span class="sessions-device-icon"><DeviceIcon kind/></span>
             <div>
-                <p class="alert-title">{i18n.t_with("alert-new-device", &[("device", device.into())])}</p>
-                <p class="sessions-device-meta">{meta.join(" · ")}</p>
+                <p class="alert-title">{title}</p>
+                <p class="sessions-device-meta">{source} " · " {long_date(i18n, alert.created_at)}</p>
             </div>
         </li>
     }

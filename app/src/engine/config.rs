@@ -16,6 +16,10 @@ pub struct Config {
     pub(crate) reject_cross_site: bool,
     pub(crate) device_cookie_name: String,
     pub(crate) hooks: Hooks,
+    pub(crate) client_ip: super::ip::ClientIp,
+    pub(crate) app_names: Vec<String>,
+    pub(crate) request_client_hints: bool,
+    pub(crate) geo: Option<std::sync::Arc<super::geo::Geo>>,
     #[cfg(feature = "fault-injection")]
     pub(crate) inject_faults: bool,
 }
@@ -46,6 +50,10 @@ impl Config {
             reject_cross_site: true,
             device_cookie_name: "device_id".into(),
             hooks: Hooks::default(),
+            client_ip: super::ip::ClientIp::default(),
+            app_names: Vec::new(),
+            request_client_hints: false,
+            geo: None,
             #[cfg(feature = "fault-injection")]
             inject_faults: false,
         })
@@ -73,6 +81,45 @@ impl Config {
     pub fn reject_cross_site(mut self, on: bool) -> Self {
         self.reject_cross_site = on;
         self
+    }
+
+    /// How to find the client address behind proxies, and whether to truncate it before storing (privacy mode).
+    ///
+    /// ```
+    /// use leptos_sessions::engine::{ClientIp, Config};
+    /// let proxies = ClientIp::parse_proxies("10.0.0.0/8").unwrap();
+    /// let config = Config::new([0u8; 32]).unwrap().client_ip(ClientIp { trusted_proxies: proxies, ..ClientIp::default() });
+    /// ```
+    pub fn client_ip(mut self, client_ip: super::ip::ClientIp) -> Self {
+        self.client_ip = client_ip;
+        self
+    }
+
+    /// Native app names to recognize anywhere in a user agent (for shells that cannot use the
+    /// `AppName/1.2.3 (Model; OS 1.2)` prefix), e.g. `["MyApp"]`.
+    pub fn native_app_names<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
+        self.app_names = names.into_iter().map(Into::into).filter(|n: &String| !n.is_empty()).collect();
+        self
+    }
+
+    /// Sends `Accept-CH` so Chromium browsers report their real platform version, model and brand on later
+    /// requests (off by default; the hints arrive over HTTPS only).
+    pub fn request_client_hints(mut self, on: bool) -> Self {
+        self.request_client_hints = on;
+        self
+    }
+
+    /// Turns geolocation on with a MaxMind-format City database, opened now (a bad path is an error here).
+    /// `language` picks the stored place names where the database has them (`en`, `es`, …).
+    ///
+    /// ```no_run
+    /// let config = leptos_sessions::engine::Config::new([0u8; 32]).unwrap()
+    ///     .geoip("/var/lib/GeoIP/GeoLite2-City.mmdb", "en").unwrap();
+    /// ```
+    pub fn geoip(mut self, path: impl AsRef<std::path::Path>, language: &str) -> Result<Self, Error> {
+        let geo = super::geo::Geo::open(path, language, 2).map_err(Error::Config)?;
+        self.geo = Some(std::sync::Arc::new(geo));
+        Ok(self)
     }
 
     /// Called after a sign-in from a device the user has not used before (never on their first sign-in).

@@ -84,7 +84,8 @@ where
             if let Presented::Digest(digest) = presented {
                 match sessions.store().find_live(&digest).await {
                     Ok(Some(live)) => {
-                        touch(&sessions, &live, peer_ip(&req)).await;
+                        let ip = sessions.config().client_ip.resolve(peer_ip(&req), req.headers());
+                        touch(&sessions, &live, ip).await;
                         req.extensions_mut().insert(CurrentSession { id: live.id, user_id: live.user_id });
                     }
                     Ok(None) => sign_out = true,
@@ -96,6 +97,12 @@ where
             }
             req.extensions_mut().insert(sessions.clone());
             let mut res = inner.call(req).await?;
+            if sessions.config().request_client_hints && !res.headers().contains_key("accept-ch") {
+                res.headers_mut().insert(
+                    http::HeaderName::from_static("accept-ch"),
+                    HeaderValue::from_static(super::device::ACCEPT_CH),
+                );
+            }
             // A sign-in on this very request sets a fresh cookie; clearing after it would undo the sign-in.
             if sign_out && !sets_cookie(&res, &sessions.config().cookie_name) {
                 if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config())) {
@@ -113,7 +120,7 @@ async fn touch(sessions: &Sessions, live: &LiveSession, ip: Option<IpAddr>) {
     if live.last_seen_at >= stale_before {
         return;
     }
-    let ip = ip.map(|ip| ip.to_canonical().to_string());
+    let ip = ip.map(|ip| sessions.config().client_ip.store_form(ip));
     if let Err(err) = sessions.store().touch(&live.id, now, ip.as_deref(), stale_before).await {
         // Activity is informational: losing one touch must not fail the request.
         tracing::warn!(error = %err, "could not record session activity");
@@ -129,8 +136,10 @@ impl Sessions {
     /// id and current session.
     pub fn request_meta(&self, parts: &http::request::Parts) -> RequestMeta {
         let header = |name: header::HeaderName| parts.headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()));
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
         RequestMeta {
-            ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip()),
+            ip: self.config().client_ip.resolve(peer, &parts.headers),
+            client: super::device::ClientHeaders::from_headers(&parts.headers),
             user_agent: header(header::USER_AGENT).map(|ua| super::device::truncate(&ua).to_owned()),
             device_id: token::read_device_id(&parts.headers, self.config()),
             request_id: header(header::HeaderName::from_static("x-request-id"))

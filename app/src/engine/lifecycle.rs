@@ -11,6 +11,7 @@ use super::device::{truncate, DeviceInfo};
 use super::store::{Ended, Ending, Event, Fingerprint, SessionRecord};
 use super::token::{device_cookie, removal_cookie, Token};
 use super::{CurrentSession, Error, RequestMeta, Sessions};
+use std::net::IpAddr;
 
 /// A new session: its row id, whether it came from a new device, and the `Set-Cookie` values the response must
 /// carry (the session cookie, and the device cookie when this browser had none).
@@ -58,7 +59,11 @@ impl Sessions {
             os_name: seen.device.os_name.clone(),
             os_version: seen.device.os_version.clone(),
             device_type: seen.device.device_type.to_owned(),
-            app_name: None,
+            device_model: seen.device.device_model.clone(),
+            app_name: seen.device.app_name.clone(),
+            app_version: seen.device.app_version.clone(),
+            app_build: seen.device.app_build.clone(),
+            client_hints: seen.client_hints.clone(),
             created_at: Some(now),
             last_seen_at: Some(now),
             last_seen_ip: seen.ip.clone(),
@@ -67,8 +72,8 @@ impl Sessions {
         self.store().insert(&row, &token.digest()).await?;
 
         let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
-        self.isolate_async("supersede", self.store().supersede(user_id, &row.id, Some(&device_id), previous, now))
-            .await;
+        let supersede = self.store().supersede(user_id, &row.id, Some(&device_id), previous, now);
+        self.isolate_async("supersede", supersede).await;
 
         let fingerprint = Fingerprint {
             device_type: &row.device_type,
@@ -93,7 +98,9 @@ impl Sessions {
             occurred_at: Some(now),
             ..seen.event()
         };
-        if self.isolate_async("login_event", self.store().insert_event(&event)).await.is_some() {
+        let stored = self.isolate_async("login_event", self.store().insert_event(&event)).await.is_some();
+        self.locate_later(seen.raw_ip, Some(&row.id), stored.then_some(event.id.as_str()));
+        if stored {
             self.emit(&event);
             if new_device {
                 self.emit_new_device(&row, &event);
@@ -188,25 +195,65 @@ impl Sessions {
 
     /// What this request reveals about the device, each part isolated: IP and user-agent parsing.
     pub(crate) fn observe(&self, meta: &RequestMeta) -> Observed {
-        let ip = self.isolate("ip", || meta.ip.map(|ip| ip.to_canonical().to_string())).flatten();
+        let config = self.config();
+        let ip = self.isolate("ip", || meta.ip.map(|ip| config.client_ip.store_form(ip))).flatten();
         let user_agent = meta.user_agent.as_deref().map(truncate).filter(|ua| !ua.is_empty());
-        let device = user_agent
-            .and_then(|ua| self.isolate("user_agent", || DeviceInfo::parse(ua)))
+        let device = self
+            .isolate("user_agent", || {
+                DeviceInfo::detect(user_agent.unwrap_or_default(), &meta.client, &config.app_names)
+            })
             .unwrap_or_else(DeviceInfo::unknown);
         Observed {
+            raw_ip: meta.ip,
             ip,
             user_agent: user_agent.map(str::to_owned),
             device,
+            client_hints: meta.client.to_json(),
             device_id: meta.device_id.clone(),
             request_id: meta.request_id.clone(),
         }
     }
+
+    /// Recomputes every row's device fields from its stored user agent and client headers, after a parser
+    /// upgrade. Returns how many rows changed.
+    pub async fn rederive(&self) -> Result<u64, Error> {
+        let mut after = String::new();
+        let mut changed = 0;
+        loop {
+            let rows = self.store().rows_after(&after, 500).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id.clone();
+            for mut row in rows {
+                let headers = super::device::ClientHeaders::from_json(row.client_hints.as_ref());
+                let ua = row.user_agent.as_deref().unwrap_or_default();
+                let d = DeviceInfo::detect(ua, &headers, &self.config().app_names);
+                let before = row.clone();
+                row.browser_name = d.browser_name;
+                row.browser_version = d.browser_version;
+                row.os_name = d.os_name;
+                row.os_version = d.os_version;
+                row.device_type = d.device_type.to_owned();
+                row.device_model = d.device_model;
+                row.app_name = d.app_name;
+                row.app_version = d.app_version;
+                row.app_build = d.app_build;
+                if row != before {
+                    self.store().update_device(&row).await?;
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
 }
 
 pub(crate) struct Observed {
+    /// The client address as resolved, before truncation: only used for the geolocation lookup.
+    pub raw_ip: Option<IpAddr>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub device: DeviceInfo,
+    pub client_hints: Option<serde_json::Value>,
     pub device_id: Option<String>,
     pub request_id: Option<String>,
 }
@@ -224,6 +271,11 @@ impl Observed {
             os_name: self.device.os_name.clone(),
             os_version: self.device.os_version.clone(),
             device_type: Some(self.device.device_type.to_owned()),
+            device_model: self.device.device_model.clone(),
+            app_name: self.device.app_name.clone(),
+            app_version: self.device.app_version.clone(),
+            app_build: self.device.app_build.clone(),
+            client_hints: self.client_hints.clone(),
             request_id: self.request_id.clone(),
             occurred_at: Some(OffsetDateTime::now_utc()),
             ..Event::default()

@@ -2,8 +2,10 @@
 
 mod auth;
 mod config;
-mod device;
+pub mod device;
+mod geo;
 mod hooks;
+pub mod ip;
 mod layer;
 mod lifecycle;
 pub mod store;
@@ -15,10 +17,12 @@ use std::sync::Arc;
 
 pub use auth::{normalize_identity, Auth, METHODS};
 pub use config::Config;
-pub use device::DeviceInfo;
+pub use device::{ClientHeaders, DeviceInfo};
+pub use geo::Geo;
+pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
-pub use store::{Event, SessionRecord, SessionStore, SqliteStore};
+pub use store::{Event, Place, SessionRecord, SessionStore, SqliteStore};
 pub use trail::LastLogin;
 
 /// The session registry: sign-in, sign-out, revocation and the per-request layer all go through one handle.
@@ -40,11 +44,23 @@ pub struct Sessions {
 struct Inner {
     config: Config,
     store: Arc<dyn SessionStore>,
+    geo_queue: std::sync::OnceLock<geo::Queue>,
 }
 
 impl Sessions {
+    /// The engine over `store`. With a geolocation database configured, call it inside a Tokio runtime: it starts
+    /// the background worker that fills in locations.
     pub fn new(config: Config, store: impl SessionStore + 'static) -> Self {
-        Self { inner: Arc::new(Inner { config, store: Arc::new(store) }) }
+        let sessions =
+            Self { inner: Arc::new(Inner { config, store: Arc::new(store), geo_queue: std::sync::OnceLock::new() }) };
+        if let Some(queue) = sessions.start_geo_worker() {
+            let _ = sessions.inner.geo_queue.set(queue);
+        }
+        sessions
+    }
+
+    pub(crate) fn geo_queue(&self) -> Option<&geo::Queue> {
+        self.inner.geo_queue.get()
     }
 
     /// The tower layer that resolves the session cookie on every request.
@@ -72,6 +88,8 @@ pub struct RequestMeta {
     pub request_id: Option<String>,
     /// The session the request is already signed in with, if any.
     pub current: Option<CurrentSession>,
+    /// Client hints and `X-Client-*` headers.
+    pub client: ClientHeaders,
 }
 
 /// Errors the engine reports; tracking steps never produce them, explicit lifecycle operations do.

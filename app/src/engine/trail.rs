@@ -36,6 +36,7 @@ impl Sessions {
             ..seen.event()
         };
         self.isolate_async("failed_login_event", self.store().insert_event(&event)).await?;
+        self.locate_later(meta.ip, None, Some(&event.id));
         self.emit(&event);
         if let (Some(identity), Some((rule, hook))) = (&event.identity, &self.config().hooks.on_repeated_failures) {
             let since = OffsetDateTime::now_utc() - rule.window;

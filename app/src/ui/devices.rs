@@ -100,9 +100,9 @@ fn DeviceList(
 #[component]
 fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -> impl IntoView {
     let i18n = use_i18n();
-    let name =
-        device_name(i18n, device.browser_name.as_deref(), device.browser_version.as_deref(), device.os_name.as_deref());
-    let kind = device_type_label(i18n, &device.device_type);
+    let name = device_name(i18n, &device.device);
+    let kind = device_type_label(i18n, &device.device.device_type);
+    let place = device.place.clone().map(|p| view! { <Place place=p/> " · " });
     let method = auth_method_label(i18n, &device.auth_method, device.auth_provider.as_deref())
         .map(|label| view! { <span class="badge badge-method" title=i18n.t("auth-method-title")>{label}</span> });
     let activity = if device.current { i18n.t("active-now") } else { last_active(i18n, now, device.last_seen_at) };
@@ -129,11 +129,12 @@ fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -
     view! {
         <li class="sessions-device" class:is-current=device.current data-device-id=device.id.clone()>
             <span class="sessions-device-icon" title=kind>
-                <DeviceIcon kind=device.device_type.clone()/>
+                <DeviceIcon kind=device.device.device_type.clone()/>
             </span>
             <div class="sessions-device-body">
                 <p class="sessions-device-name">{name} {method}</p>
                 <p class="sessions-device-meta">
+                    {place}
                     {ip}
                     {device.ip_address.is_some().then_some(" · ")}
                     <span class:is-active=activity == i18n.t("active-now")>{activity.clone()}</span>
@@ -143,6 +144,19 @@ fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -
             </div>
             <div class="sessions-device-action">{action}</div>
         </li>
+    }
+}
+
+/// "🇬🇧 London, United Kingdom", marked as approximate.
+#[component]
+pub(crate) fn Place(place: crate::view::PlaceView) -> impl IntoView {
+    let i18n = use_i18n();
+    let flag = place.country_code.as_deref().and_then(super::names::flag);
+    view! {
+        <span class="sessions-place" title=i18n.t("location-title")>
+            {flag.map(|f| view! { <span class="sessions-flag" aria-hidden="true">{f}" "</span> })}
+            {place.label}
+        </span>
     }
 }
 

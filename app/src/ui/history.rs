@@ -97,13 +97,9 @@ fn EventRow(event: EventView) -> impl IntoView {
     let i18n = use_i18n();
     let what = event_label(i18n, &event.kind);
     let reason = event.reason.as_deref().map(|r| format!(" ({})", reason_text(i18n, r)));
-    let device =
-        device_name(i18n, event.browser_name.as_deref(), event.browser_version.as_deref(), event.os_name.as_deref());
-    let details = [Some(device), event.location.clone(), event.ip_address.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let device = device_name(i18n, &event.device);
+    let details = [Some(device), event.ip_address.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let place = event.place.clone().map(|p| view! { <super::devices::Place place=p/> " · " });
     let tone = match event.kind.as_str() {
         "failed_login" => "is-warning",
         "revoked" | "expired" => "is-ended",
@@ -112,7 +108,7 @@ fn EventRow(event: EventView) -> impl IntoView {
     view! {
         <li class=format!("sessions-event {tone}") data-kind=event.kind.clone()>
             <span class="sessions-event-icon" aria-hidden="true">
-                <DeviceIcon kind=event.device_type.clone()/>
+                <DeviceIcon kind=event.device.device_type.clone()/>
             </span>
             <div class="sessions-event-body">
                 <p class="sessions-event-what">
@@ -121,7 +117,7 @@ fn EventRow(event: EventView) -> impl IntoView {
                     {event.new_device.then(|| view! { <span class="badge badge-new">{i18n.t("new-device")}</span> })}
                 </p>
                 <p class="sessions-event-meta">
-                    {details} " · " <time datetime=iso(event.occurred_at)>{date_time(i18n, event.occurred_at)}</time>
+                    {place} {details} " · " <time datetime=iso(event.occurred_at)>{date_time(i18n, event.occurred_at)}</time>
                 </p>
             </div>
         </li>

@@ -9,5 +9,5 @@ mod time;
 pub use devices::DevicesSection;
 pub use history::{auth_method_label, reason_text, LoginHistory};
 pub use icons::DeviceIcon;
-pub use names::device_name;
+pub use names::{device_name, flag, source_line};
 pub use time::{date_time, last_active, long_date};

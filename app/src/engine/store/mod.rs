@@ -23,7 +23,16 @@ pub struct SessionRecord {
     pub os_name: Option<String>,
     pub os_version: Option<String>,
     pub device_type: String,
+    pub device_model: Option<String>,
     pub app_name: Option<String>,
+    pub app_version: Option<String>,
+    pub app_build: Option<String>,
+    /// Client hints and `X-Client-*` headers captured at sign-in, kept so names can be re-derived.
+    pub client_hints: Option<Value>,
+    pub country_code: Option<String>,
+    pub country_name: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
     pub created_at: Option<OffsetDateTime>,
     pub last_seen_at: Option<OffsetDateTime>,
     pub last_seen_ip: Option<String>,
@@ -56,14 +65,32 @@ pub struct Event {
     pub os_name: Option<String>,
     pub os_version: Option<String>,
     pub device_type: Option<String>,
+    pub device_model: Option<String>,
     pub app_name: Option<String>,
+    pub app_version: Option<String>,
+    pub app_build: Option<String>,
+    pub client_hints: Option<Value>,
     pub country_code: Option<String>,
     pub country_name: Option<String>,
     pub region: Option<String>,
     pub city: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
     pub request_id: Option<String>,
     pub metadata: Option<Value>,
     pub occurred_at: Option<OffsetDateTime>,
+}
+
+/// Where an address probably is (from the geolocation database).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Place {
+    pub country_code: Option<String>,
+    pub country_name: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    /// Events only, rounded.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// A row that was just ended, with the event written for it (none for superseded rows).
@@ -166,6 +193,20 @@ pub trait SessionStore: Send + Sync {
     /// The newest login event of a browser.
     async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error>;
 
+    /// Fills in the location of a row and/or an event (the event through the sanctioned geo back-fill path).
+    async fn set_place(
+        &self,
+        session_id: Option<&str>,
+        event_id: Option<&str>,
+        place: &Place,
+    ) -> Result<(), sqlx::Error>;
+
+    /// Up to `limit` rows (ended ones too) with ids after `after`, in id order, for re-deriving device fields.
+    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, sqlx::Error>;
+
+    /// Rewrites a row's device fields (browser, OS, device type and model, app) from `row`.
+    async fn update_device(&self, row: &SessionRecord) -> Result<(), sqlx::Error>;
+
     /// Sanctioned path: deletes events older than `before`. Returns how many.
     async fn purge_events(&self, before: OffsetDateTime) -> Result<u64, sqlx::Error>;
 
@@ -194,7 +235,14 @@ impl Event {
             os_name: row.os_name.clone(),
             os_version: row.os_version.clone(),
             device_type: Some(row.device_type.clone()),
+            device_model: row.device_model.clone(),
             app_name: row.app_name.clone(),
+            app_version: row.app_version.clone(),
+            app_build: row.app_build.clone(),
+            country_code: row.country_code.clone(),
+            country_name: row.country_name.clone(),
+            region: row.region.clone(),
+            city: row.city.clone(),
             request_id: ending.request_id.map(str::to_owned),
             metadata,
             occurred_at: Some(ending.at),

@@ -6,7 +6,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
-use super::{Ended, Ending, Event, Fingerprint, LiveSession, SessionRecord, SessionStore};
+use super::{Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
 
 /// The embedded default: a SQLite file (created and migrated on open). Timestamps are unix milliseconds.
 #[derive(Clone, Debug)]
@@ -68,7 +68,15 @@ fn record(row: &SqliteRow) -> Result<SessionRecord, sqlx::Error> {
         os_name: row.try_get("os_name")?,
         os_version: row.try_get("os_version")?,
         device_type: row.try_get("device_type")?,
+        device_model: row.try_get("device_model")?,
         app_name: row.try_get("app_name")?,
+        app_version: row.try_get("app_version")?,
+        app_build: row.try_get("app_build")?,
+        client_hints: from_json(row.try_get("client_hints")?),
+        country_code: row.try_get("country_code")?,
+        country_name: row.try_get("country_name")?,
+        region: row.try_get("region")?,
+        city: row.try_get("city")?,
         created_at: Some(from_ms(row.try_get("created_at")?)),
         last_seen_at: Some(from_ms(row.try_get("last_seen_at")?)),
         last_seen_ip: row.try_get("last_seen_ip")?,
@@ -98,11 +106,17 @@ fn event(row: &SqliteRow) -> Result<Event, sqlx::Error> {
         os_name: row.try_get("os_name")?,
         os_version: row.try_get("os_version")?,
         device_type: row.try_get("device_type")?,
+        device_model: row.try_get("device_model")?,
         app_name: row.try_get("app_name")?,
+        app_version: row.try_get("app_version")?,
+        app_build: row.try_get("app_build")?,
+        client_hints: from_json(row.try_get("client_hints")?),
         country_code: row.try_get("country_code")?,
         country_name: row.try_get("country_name")?,
         region: row.try_get("region")?,
         city: row.try_get("city")?,
+        latitude: row.try_get("latitude")?,
+        longitude: row.try_get("longitude")?,
         request_id: row.try_get("request_id")?,
         metadata: from_json(row.try_get("metadata")?),
         occurred_at: Some(from_ms(row.try_get("occurred_at")?)),
@@ -113,9 +127,9 @@ async fn insert_event(tx: &mut Transaction<'_, Sqlite>, e: &Event) -> Result<(),
     sqlx::query(
         "INSERT INTO sessions_events (id, kind, user_id, session_id, identity, device_id, auth_method, auth_provider,
             auth_detail, failure_reason, revoked_reason, ip_address, user_agent, browser_name, browser_version,
-            os_name, os_version, device_type, app_name, country_code, country_name, region, city, request_id,
-            metadata, occurred_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            os_name, os_version, device_type, device_model, app_name, app_version, app_build, client_hints,
+            country_code, country_name, region, city, latitude, longitude, request_id, metadata, occurred_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&e.id)
     .bind(&e.kind)
@@ -135,11 +149,17 @@ async fn insert_event(tx: &mut Transaction<'_, Sqlite>, e: &Event) -> Result<(),
     .bind(&e.os_name)
     .bind(&e.os_version)
     .bind(&e.device_type)
+    .bind(&e.device_model)
     .bind(&e.app_name)
+    .bind(&e.app_version)
+    .bind(&e.app_build)
+    .bind(json(&e.client_hints))
     .bind(&e.country_code)
     .bind(&e.country_name)
     .bind(&e.region)
     .bind(&e.city)
+    .bind(e.latitude)
+    .bind(e.longitude)
     .bind(&e.request_id)
     .bind(json(&e.metadata))
     .bind(ms(e.occurred_at.unwrap_or_else(OffsetDateTime::now_utc)))
@@ -182,9 +202,9 @@ impl SessionStore for SqliteStore {
         let now = OffsetDateTime::now_utc();
         sqlx::query(
             "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
-                ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, app_name,
-                created_at, last_seen_at, last_seen_ip)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
+                app_name, app_version, app_build, client_hints, created_at, last_seen_at, last_seen_ip)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&r.id)
         .bind(&r.user_id)
@@ -200,7 +220,11 @@ impl SessionStore for SqliteStore {
         .bind(&r.os_name)
         .bind(&r.os_version)
         .bind(&r.device_type)
+        .bind(&r.device_model)
         .bind(&r.app_name)
+        .bind(&r.app_version)
+        .bind(&r.app_build)
+        .bind(json(&r.client_hints))
         .bind(ms(r.created_at.unwrap_or(now)))
         .bind(ms(r.last_seen_at.unwrap_or(now)))
         .bind(&r.last_seen_ip)
@@ -398,6 +422,67 @@ impl SessionStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(event).transpose()
+    }
+
+    async fn set_place(&self, session_id: Option<&str>, event_id: Option<&str>, p: &Place) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(id) = session_id {
+            sqlx::query("UPDATE sessions SET country_code = ?, country_name = ?, region = ?, city = ? WHERE id = ?")
+                .bind(&p.country_code)
+                .bind(&p.country_name)
+                .bind(&p.region)
+                .bind(&p.city)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(id) = event_id {
+            unlock(&mut tx, "geo_backfill").await?;
+            sqlx::query(
+                "UPDATE sessions_events SET country_code = ?, country_name = ?, region = ?, city = ?, latitude = ?,
+                    longitude = ? WHERE id = ?",
+            )
+            .bind(&p.country_code)
+            .bind(&p.country_name)
+            .bind(&p.region)
+            .bind(&p.city)
+            .bind(p.latitude)
+            .bind(p.longitude)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            relock(&mut tx).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM sessions WHERE id > ? ORDER BY id LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn update_device(&self, r: &SessionRecord) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE sessions SET browser_name = ?, browser_version = ?, os_name = ?, os_version = ?, device_type = ?,
+                device_model = ?, app_name = ?, app_version = ?, app_build = ? WHERE id = ?",
+        )
+        .bind(&r.browser_name)
+        .bind(&r.browser_version)
+        .bind(&r.os_name)
+        .bind(&r.os_version)
+        .bind(&r.device_type)
+        .bind(&r.device_model)
+        .bind(&r.app_name)
+        .bind(&r.app_version)
+        .bind(&r.app_build)
+        .bind(&r.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn purge_events(&self, before: OffsetDateTime) -> Result<u64, sqlx::Error> {
