@@ -10,6 +10,9 @@ export LEPTOS_SITE_ADDR="$SESSIONS_ADDR"
 export SESSIONS_DATABASE_URL="sqlite://$work/e2e.db"
 export SESSIONS_SECRET_KEY="end-to-end tests only, never used for a real site $(date +%s%N)"
 export SESSIONS_SECURE_COOKIES=false
+# Locations come from MaxMind's test database; the browser tests pose as proxied clients from public test IPs.
+export SESSIONS_GEOIP_DB="$PWD/app/data/geoip/GeoLite2-City-Test.mmdb"
+export SESSIONS_TRUSTED_PROXIES="127.0.0.1/32, ::1"
 target/release/server serve >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
