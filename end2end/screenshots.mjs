@@ -16,8 +16,11 @@ const browser = await chromium.launch({
 const email = `ada-${Date.now()}@example.com`;
 const password = "correct horse battery";
 
+// Public test addresses from MaxMind's test database, forwarded as by a trusted proxy (see README).
+const FROM = { [UA.win]: "81.2.69.142", [UA.iphone]: "89.160.20.112" };
 async function open(userAgent, viewport = { width: 1100, height: 720 }) {
-  const context = await browser.newContext({ userAgent, viewport, locale: "en-US", baseURL: base });
+  const extraHTTPHeaders = FROM[userAgent] && viewport.width > 400 ? { "X-Forwarded-For": FROM[userAgent] } : {};
+  const context = await browser.newContext({ userAgent, viewport, locale: "en-US", baseURL: base, extraHTTPHeaders });
   return context.newPage();
 }
 async function ready(page) {
