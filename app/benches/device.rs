@@ -29,8 +29,11 @@ fn user_agents(c: &mut Criterion) {
         })
     });
     group.throughput(Throughput::Elements(1));
-    let garbage: String = (0..10_240u32).map(|i| char::from(32 + (i.wrapping_mul(2_654_435_761) >> 25) as u8 % 95)).collect();
-    group.bench_function("parse_10kb_garbage_cut_to_1024", |b| b.iter(|| black_box(DeviceInfo::parse(black_box(&garbage)))));
+    let garbage: String =
+        (0..10_240u32).map(|i| char::from(32 + (i.wrapping_mul(2_654_435_761) >> 25) as u8 % 95)).collect();
+    group.bench_function("parse_10kb_garbage_cut_to_1024", |b| {
+        b.iter(|| black_box(DeviceInfo::parse(black_box(&garbage))))
+    });
     group.finish();
 }
 
@@ -52,7 +55,9 @@ fn client_ip(c: &mut Criterion) {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-forwarded-for", "203.0.113.9, 81.2.69.142, 10.0.0.7".parse().unwrap());
     let peer = "10.0.0.2".parse().ok();
-    c.bench_function("client_ip/resolve_forwarded_chain", |b| b.iter(|| black_box(config.resolve(black_box(peer), &headers))));
+    c.bench_function("client_ip/resolve_forwarded_chain", |b| {
+        b.iter(|| black_box(config.resolve(black_box(peer), &headers)))
+    });
 }
 
 criterion_group!(benches, user_agents, geolocation, client_ip);
