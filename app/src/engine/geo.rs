@@ -23,8 +23,11 @@ pub struct Geo {
     path: PathBuf,
     language: String,
     precision: u32,
-    current: RwLock<(Arc<Reader<Vec<u8>>>, Option<SystemTime>)>,
+    current: RwLock<Loaded>,
 }
+
+/// The database in memory and the modification time of the file it came from.
+type Loaded = (Arc<Reader<Vec<u8>>>, Option<SystemTime>);
 
 impl std::fmt::Debug for Geo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

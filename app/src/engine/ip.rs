@@ -33,8 +33,7 @@ impl ClientIp {
 
     /// The client address of a request that came from `peer`.
     pub fn resolve(&self, peer: Option<IpAddr>, headers: &http::HeaderMap) -> Option<IpAddr> {
-        let peer = peer.map(|p| p.to_canonical());
-        let Some(peer_ip) = peer else { return None };
+        let peer_ip = peer?.to_canonical();
         if !self.trusted(peer_ip) {
             return Some(peer_ip);
         }
@@ -151,7 +150,8 @@ mod tests {
             ..ClientIp::default()
         };
         let cdn = ClientIp { header: Some(http::HeaderName::from_static("cf-connecting-ip")), ..proxied.clone() };
-        let cases: &[(&ClientIp, &str, &[(&str, &str)], Option<&str>)] = &[
+        type Case<'a> = (&'a ClientIp, &'a str, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: &[Case] = &[
             // No proxies configured: forwarded headers are never believed.
             (&none, "203.0.113.9", &[("x-forwarded-for", "1.2.3.4")], Some("203.0.113.9")),
             (&none, "::ffff:203.0.113.9", &[], Some("203.0.113.9")),
