@@ -1,31 +1,17 @@
 //! Accuracy of the device parser on real user agents (uap-core's own test cases and 40 modern ones), reported as
 //! hit rates. Goals: at least 97% browser family and 95% OS family.
 
-use leptos_sessions::engine::DeviceInfo;
+use leptos_sessions::engine::{device, DeviceInfo};
 use serde_json::Value;
 
-/// uap-core family names and ours, folded to one spelling.
+/// uap-core's family names and ours, folded to one spelling through the parser's own display names.
 fn canonical_browser(name: &str) -> String {
-    let name = match name {
-        "Mobile Safari" => "Safari",
-        "Chrome Mobile" | "Chrome Mobile iOS" => "Chrome",
-        "Chrome Mobile WebView" | "Mobile Safari UI/WKWebView" => "WebView",
-        "Firefox Mobile" | "Firefox iOS" => "Firefox",
-        "Edge Mobile" => "Edge",
-        "Opera Mobile" => "Opera",
-        "HeadlessChrome" => "Headless Chrome",
-        other => other,
-    };
-    name.to_lowercase().replace(' ', "")
+    device::browser_display(name).to_lowercase().replace(' ', "")
 }
 
 fn canonical_os(name: &str) -> String {
-    match name {
-        "Mac OS X" => "macos".into(),
-        "Chrome OS" => "chromeos".into(),
-        "iPadOS" => "ios".into(),
-        other => other.to_lowercase().replace(' ', ""),
-    }
+    // An iPad's iPadOS is uap-core's iOS.
+    device::os_display(name, false).replace("iPadOS", "iOS").to_lowercase().replace(' ', "")
 }
 
 fn rate(hit: usize, total: usize) -> f64 {

@@ -8,7 +8,7 @@ mod parse;
 use std::collections::BTreeMap;
 
 pub use hints::ACCEPT_CH;
-pub use parse::warm_up;
+pub use parse::{browser_display, os_display, warm_up};
 
 /// User agents are stored and parsed up to this many characters; longer input is cut, never rejected.
 pub const MAX_USER_AGENT_CHARS: usize = 1024;

@@ -83,8 +83,8 @@ pub(super) fn web(ua: &str) -> DeviceInfo {
     }
 }
 
-/// uap-core's family names as people say them.
-pub(crate) fn browser_display(family: &str) -> &str {
+/// uap-core's family names as people say them ("Mobile Safari" is Safari).
+pub fn browser_display(family: &str) -> &str {
     match family {
         "Mobile Safari" => "Safari",
         "Chrome Mobile" | "Chrome Mobile iOS" => "Chrome",
@@ -97,7 +97,8 @@ pub(crate) fn browser_display(family: &str) -> &str {
     }
 }
 
-pub(crate) fn os_display(os: &str, ipad: bool) -> &str {
+/// uap-core's OS names as people say them ("Mac OS X" is macOS; iOS on an iPad is iPadOS).
+pub fn os_display(os: &str, ipad: bool) -> &str {
     match os {
         "Mac OS X" => "macOS",
         "Chrome OS" => "ChromeOS",
