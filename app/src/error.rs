@@ -17,6 +17,9 @@ pub enum ApiError {
     /// The current session cannot be logged out from the devices page.
     #[error("cannot revoke the current session")]
     CannotRevokeCurrent,
+    /// The action needs a recently confirmed password ("sudo mode").
+    #[error("re-authentication required")]
+    ReauthRequired,
     /// The session store did not answer; nothing changed.
     #[error("session store unavailable")]
     Unavailable,
@@ -41,6 +44,7 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::Unauthorized => 401,
+            ApiError::ReauthRequired => 403,
             ApiError::NotFound => 404,
             ApiError::CannotRevokeCurrent | ApiError::Invalid(_) => 400,
             ApiError::Unavailable => 503,
@@ -54,6 +58,7 @@ impl ApiError {
             ApiError::Unauthorized => i18n.t("error-unauthorized"),
             ApiError::NotFound => i18n.t("error-not-found"),
             ApiError::CannotRevokeCurrent => i18n.t("error-cannot-revoke-current"),
+            ApiError::ReauthRequired => i18n.t("error-reauth-required"),
             ApiError::Unavailable => i18n.t("error-unavailable"),
             ApiError::Invalid(key) => i18n.t(key),
             ApiError::ServerFn(_) => i18n.t("error-generic"),

@@ -101,3 +101,4 @@ device-name-app-on = { $app } on { $place }
 device-name-model-os = { $model } ({ $os })
 location-title = Approximate location, based on IP address
 ip-short = IP { $ip }
+error-reauth-required = For your security, confirm your password before logging out devices.

@@ -101,3 +101,4 @@ device-name-app-on = { $app } en { $place }
 device-name-model-os = { $model } ({ $os })
 location-title = Ubicación aproximada, según la dirección IP
 ip-short = IP { $ip }
+error-reauth-required = Por seguridad, confirma tu contraseña antes de cerrar sesiones de otros dispositivos.

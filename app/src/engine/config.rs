@@ -1,20 +1,33 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use cookie::Key;
+use time::OffsetDateTime;
 
 use super::hooks::{Hooks, RepeatedFailures};
 use super::store::{Event, SessionRecord};
 use super::Error;
 
+type Clock = dyn Fn() -> OffsetDateTime + Send + Sync;
+
 /// Engine settings with safe defaults; only the signing secret is required.
 #[derive(Clone)]
 pub struct Config {
+    pub(crate) clock: Arc<Clock>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) absolute_timeout: Option<Duration>,
+    pub(crate) session_cap: usize,
+    pub(crate) sudo_window: Option<Duration>,
+    pub(crate) retention: Duration,
     pub(crate) key: Key,
+    /// The names as sent: `__Host-` prefixed while cookies are `Secure`.
     pub(crate) cookie_name: String,
+    base_cookie_name: String,
     pub(crate) secure_cookies: bool,
     pub(crate) touch_interval: Duration,
     pub(crate) reject_cross_site: bool,
     pub(crate) device_cookie_name: String,
+    base_device_cookie_name: String,
     pub(crate) hooks: Hooks,
     pub(crate) client_ip: super::ip::ClientIp,
     pub(crate) app_names: Vec<String>,
@@ -43,12 +56,20 @@ impl Config {
             )));
         }
         Ok(Self {
+            clock: Arc::new(OffsetDateTime::now_utc),
+            idle_timeout: None,
+            absolute_timeout: None,
+            session_cap: 100,
+            sudo_window: Some(Duration::from_secs(10 * 60)),
+            retention: Duration::from_secs(365 * 24 * 3600),
             key: Key::derive_from(secret),
-            cookie_name: "session".into(),
+            cookie_name: String::new(),
+            base_cookie_name: "session".into(),
             secure_cookies: true,
             touch_interval: Duration::from_secs(5 * 60),
             reject_cross_site: true,
-            device_cookie_name: "device_id".into(),
+            device_cookie_name: String::new(),
+            base_device_cookie_name: "device_id".into(),
             hooks: Hooks::default(),
             client_ip: super::ip::ClientIp::default(),
             app_names: Vec::new(),
@@ -56,19 +77,124 @@ impl Config {
             geo: None,
             #[cfg(feature = "fault-injection")]
             inject_faults: false,
-        })
+        }
+        .with_cookie_names())
+    }
+
+    /// `__Host-` cookies must be Secure, have `Path=/` and no domain: browsers then refuse them from subdomains
+    /// and plain-http pages.
+    fn with_cookie_names(mut self) -> Self {
+        let prefix = if self.secure_cookies { "__Host-" } else { "" };
+        self.cookie_name = format!("{prefix}{}", self.base_cookie_name);
+        self.device_cookie_name = format!("{prefix}{}", self.base_device_cookie_name);
+        self
+    }
+
+    /// Timeouts from NIST SP 800-63B rev. 4: `nist_aal1` (30 days absolute), `nist_aal2` (24 h absolute, 1 h
+    /// idle), `nist_aal3` (12 h absolute, 15 min idle).
+    ///
+    /// ```
+    /// let config = leptos_sessions::engine::Config::new([0u8; 32]).unwrap().preset("nist_aal2").unwrap();
+    /// assert!(leptos_sessions::engine::Config::new([0u8; 32]).unwrap().preset("aal9").is_err());
+    /// ```
+    pub fn preset(self, name: &str) -> Result<Self, Error> {
+        let hours = |h: u64| Some(Duration::from_secs(h * 3600));
+        let (absolute, idle) = match name {
+            "nist_aal1" => (hours(30 * 24), None),
+            "nist_aal2" => (hours(24), hours(1)),
+            "nist_aal3" => (hours(12), Some(Duration::from_secs(15 * 60))),
+            other => {
+                return Err(Error::Config(format!(
+                    "unknown preset {other:?}; expected nist_aal1, nist_aal2 or nist_aal3"
+                )))
+            }
+        };
+        Ok(self.absolute_timeout(absolute).idle_timeout(idle))
+    }
+
+    /// Ends sessions with no request for this long (off by default).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Ends sessions this long after sign-in, active or not (off by default).
+    pub fn absolute_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.absolute_timeout = timeout;
+        self
+    }
+
+    /// At most this many live sessions per user (default 100); a sign-in past it ends the oldest.
+    pub fn session_cap(mut self, cap: usize) -> Self {
+        self.session_cap = cap;
+        self
+    }
+
+    /// Logging out devices needs a password confirmed (or a sign-in) this recently (default 10 minutes);
+    /// `None` turns the check off.
+    pub fn sudo_window(mut self, window: Option<Duration>) -> Self {
+        self.sudo_window = window;
+        self
+    }
+
+    /// How long the trail and ended rows are kept (default 12 months).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The time source; tests pass a controllable clock.
+    ///
+    /// ```
+    /// let config = leptos_sessions::engine::Config::new([0u8; 32]).unwrap().clock(time::OffsetDateTime::now_utc);
+    /// ```
+    pub fn clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Checks the settings together; [`crate::engine::Sessions::try_new`] calls it.
+    pub fn validate(&self) -> Result<(), Error> {
+        let fail = |m: String| Err(Error::Config(m));
+        if self.session_cap == 0 {
+            return fail("the session cap must be at least 1".into());
+        }
+        for (name, value) in [("idle timeout", self.idle_timeout), ("absolute lifetime", self.absolute_timeout)] {
+            if value == Some(Duration::ZERO) {
+                return fail(format!("the {name} must be longer than zero (use None to turn it off)"));
+            }
+        }
+        if let (Some(idle), Some(absolute)) = (self.idle_timeout, self.absolute_timeout) {
+            if idle > absolute {
+                return fail(format!(
+                    "the idle timeout ({idle:?}) is longer than the absolute lifetime ({absolute:?}); it would never apply"
+                ));
+            }
+        }
+        if let Some(idle) = self.idle_timeout {
+            if idle <= self.touch_interval {
+                return fail(format!(
+                    "the idle timeout ({idle:?}) must be longer than the activity-touch interval ({:?})",
+                    self.touch_interval
+                ));
+            }
+        }
+        if self.retention < Duration::from_secs(24 * 3600) {
+            return fail("retention must be at least one day".into());
+        }
+        Ok(())
     }
 
     /// Marks cookies `Secure` (default on). Turn off only for plain-http development on loopback.
     pub fn secure_cookies(mut self, on: bool) -> Self {
         self.secure_cookies = on;
-        self
+        self.with_cookie_names()
     }
 
-    /// The name of the session cookie (default `session`).
+    /// The name of the session cookie (default `session`, sent as `__Host-session` while cookies are Secure).
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
-        self
+        self.base_cookie_name = name.into();
+        self.with_cookie_names()
     }
 
     /// At most one `last_seen_at` write per session per interval (default 5 minutes).

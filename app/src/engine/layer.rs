@@ -12,10 +12,9 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
-use time::OffsetDateTime;
 use tower::{Layer, Service};
 
-use super::store::LiveSession;
+use super::store::{Ending, LiveSession};
 use super::token::{self, Presented};
 use super::{RequestMeta, Sessions};
 use crate::i18n::I18n;
@@ -83,6 +82,7 @@ where
             let mut sign_out = matches!(presented, Presented::Invalid);
             if let Presented::Digest(digest) = presented {
                 match sessions.store().find_live(&digest).await {
+                    Ok(Some(live)) if sessions.expire_if_due(&live).await => sign_out = true,
                     Ok(Some(live)) => {
                         let ip = sessions.config().client_ip.resolve(peer_ip(&req), req.headers());
                         touch(&sessions, &live, ip).await;
@@ -114,8 +114,36 @@ where
     }
 }
 
+impl Sessions {
+    /// Ends a session past its idle or absolute limit (with its `expired` event). True when it ended; a store
+    /// error leaves it live for this request (an outage never signs anybody out).
+    async fn expire_if_due(&self, live: &LiveSession) -> bool {
+        let config = self.config();
+        let now = self.now();
+        let idle = config.idle_timeout.is_some_and(|t| live.last_seen_at < now - t);
+        let old = config.absolute_timeout.is_some_and(|t| live.created_at < now - t);
+        if !(idle || old) {
+            return false;
+        }
+        let ending =
+            Ending { at: now, reason: "expired", by: Some("system"), event_kind: Some("expired"), request_id: None };
+        match self.store().end(&live.user_id, &live.id, &ending).await {
+            Ok(ended) => {
+                if let Some(ended) = ended {
+                    self.emit_ended(&ended, None);
+                }
+                true
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "could not expire a timed-out session; letting this request through");
+                false
+            }
+        }
+    }
+}
+
 async fn touch(sessions: &Sessions, live: &LiveSession, ip: Option<IpAddr>) {
-    let now = OffsetDateTime::now_utc();
+    let now = sessions.now();
     let stale_before = now - sessions.config().touch_interval;
     if live.last_seen_at >= stale_before {
         return;

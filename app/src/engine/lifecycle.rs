@@ -37,7 +37,7 @@ impl Sessions {
     /// # Ok(()) }
     /// ```
     pub async fn sign_in(&self, user_id: &str, auth: &Auth, meta: &RequestMeta) -> Result<SignedIn, Error> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let seen = self.observe(meta);
         let auth = self.isolate("classification", || classify(auth)).unwrap_or_else(|| Auth::new("unknown"));
         let (device_id, minted) = match &meta.device_id {
@@ -69,7 +69,12 @@ impl Sessions {
             last_seen_ip: seen.ip.clone(),
             ..SessionRecord::default()
         };
-        self.store().insert(&row, &token.digest()).await?;
+        let prune =
+            Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
+        let pruned = self.store().insert(&row, &token.digest(), self.config().session_cap, &prune).await?;
+        for one in &pruned {
+            self.emit_ended(one, Some(("system", "pruned")));
+        }
 
         let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
         let supersede = self.store().supersede(user_id, &row.id, Some(&device_id), previous, now);
@@ -134,6 +139,7 @@ impl Sessions {
         if session_id == current.id {
             return Err(Error::CannotRevokeCurrent);
         }
+        self.require_recent_auth(current).await?;
         let by = by_user(&current.user_id);
         let ending = self.ending("user_revoked", Some("revoked"), Some(&by), meta);
         let ended = self.store().end(&current.user_id, session_id, &ending).await?.ok_or(Error::NotFound)?;
@@ -143,6 +149,7 @@ impl Sessions {
 
     /// Logs out every device of the current user except this one. Returns how many were logged out.
     pub async fn revoke_others(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<u64, Error> {
+        self.require_recent_auth(current).await?;
         let by = by_user(&current.user_id);
         let ending = self.ending("logout_everywhere", Some("revoked"), Some(&by), meta);
         let ended = self.store().end_others(&current.user_id, &current.id, &ending).await?;
@@ -150,6 +157,68 @@ impl Sessions {
             self.emit_ended(one, Some((&by, "logout_everywhere")));
         }
         Ok(ended.len() as u64)
+    }
+
+    /// After a password change on this device: ends every other session of the user (`password_change`) and
+    /// gives this one a fresh token. Returns the `Set-Cookie` value carrying it.
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions, current: leptos_sessions::engine::CurrentSession) -> Result<(), leptos_sessions::engine::Error> {
+    /// let set_cookie = sessions.password_changed(&current, &Default::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn password_changed(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<String, Error> {
+        let by = by_user(&current.user_id);
+        let ending = self.ending("password_change", Some("revoked"), Some(&by), meta);
+        for one in self.store().end_others(&current.user_id, &current.id, &ending).await? {
+            self.emit_ended(&one, Some((&by, "password_change")));
+        }
+        let token = Token::generate();
+        if !self.store().rotate_token(&current.id, &token.digest()).await? {
+            return Err(Error::NotFound);
+        }
+        self.store().mark_reauthenticated(&current.id, self.now()).await?;
+        Ok(token.cookie(self.config()))
+    }
+
+    /// Ends every session of a user: an administrator's force-logout (`admin_revoked`), a password reset by
+    /// someone else (`password_reset`), a disabled or deleted account (`account_disabled`). Returns how many.
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions) -> Result<(), leptos_sessions::engine::Error> {
+    /// sessions.end_all("user-42", "admin_revoked", Some("admin:7")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn end_all(&self, user_id: &str, reason: &str, by: Option<&str>) -> Result<u64, Error> {
+        let ending = Ending { at: self.now(), reason, by, event_kind: Some("revoked"), request_id: None };
+        let ended = self.store().end_others(user_id, "", &ending).await?;
+        for one in &ended {
+            self.emit_ended(one, Some((by.unwrap_or("system"), reason)));
+        }
+        Ok(ended.len() as u64)
+    }
+
+    /// Records that the signed-in user just confirmed their password ("sudo mode"), for
+    /// [`Config::sudo_window`](super::Config::sudo_window).
+    pub async fn reauthenticated(&self, current: &CurrentSession) -> Result<(), Error> {
+        match self.store().mark_reauthenticated(&current.id, self.now()).await? {
+            true => Ok(()),
+            false => Err(Error::NotFound),
+        }
+    }
+
+    /// `Ok` when the password was confirmed (or the user signed in) within the sudo window. Fails closed: a store
+    /// error is [`Error::ReauthRequired`] too.
+    pub async fn require_recent_auth(&self, current: &CurrentSession) -> Result<(), Error> {
+        let Some(window) = self.config().sudo_window else { return Ok(()) };
+        match self.store().reauthenticated_at(&current.id).await {
+            Ok(Some(at)) if at >= self.now() - window => Ok(()),
+            Ok(_) => Err(Error::ReauthRequired),
+            Err(err) => {
+                tracing::warn!(error = %err, "re-authentication check failed; refusing");
+                Err(Error::ReauthRequired)
+            }
+        }
     }
 
     /// Records that the current session completed a second factor (`totp`, `webauthn`, `recovery_code`, …).
@@ -181,10 +250,10 @@ impl Sessions {
         by: Option<&'a str>,
         meta: &'a RequestMeta,
     ) -> Ending<'a> {
-        Ending { at: OffsetDateTime::now_utc(), reason, by, event_kind, request_id: meta.request_id.as_deref() }
+        Ending { at: self.now(), reason, by, event_kind, request_id: meta.request_id.as_deref() }
     }
 
-    fn emit_ended(&self, ended: &Ended, revoked: Option<(&str, &str)>) {
+    pub(crate) fn emit_ended(&self, ended: &Ended, revoked: Option<(&str, &str)>) {
         if let Some(event) = &ended.event {
             self.emit(event);
         }
@@ -204,6 +273,7 @@ impl Sessions {
             })
             .unwrap_or_else(DeviceInfo::unknown);
         Observed {
+            at: self.now(),
             raw_ip: meta.ip,
             ip,
             user_agent: user_agent.map(str::to_owned),
@@ -248,6 +318,7 @@ impl Sessions {
 }
 
 pub(crate) struct Observed {
+    pub at: OffsetDateTime,
     /// The client address as resolved, before truncation: only used for the geolocation lookup.
     pub raw_ip: Option<IpAddr>,
     pub ip: Option<String>,
@@ -271,13 +342,13 @@ impl Observed {
             os_name: self.device.os_name.clone(),
             os_version: self.device.os_version.clone(),
             device_type: Some(self.device.device_type.to_owned()),
+            occurred_at: Some(self.at),
             device_model: self.device.device_model.clone(),
             app_name: self.device.app_name.clone(),
             app_version: self.device.app_version.clone(),
             app_build: self.device.app_build.clone(),
             client_hints: self.client_hints.clone(),
             request_id: self.request_id.clone(),
-            occurred_at: Some(OffsetDateTime::now_utc()),
             ..Event::default()
         }
     }

@@ -9,6 +9,7 @@ pub mod ip;
 mod layer;
 mod lifecycle;
 pub mod store;
+mod sweep;
 mod token;
 mod trail;
 
@@ -23,6 +24,7 @@ pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
 pub use store::{Event, Place, SessionRecord, SessionStore, SqliteStore};
+pub use sweep::SweepReport;
 pub use trail::LastLogin;
 
 /// The session registry: sign-in, sign-out, revocation and the per-request layer all go through one handle.
@@ -50,13 +52,26 @@ struct Inner {
 impl Sessions {
     /// The engine over `store`. With a geolocation database configured, call it inside a Tokio runtime: it starts
     /// the background worker that fills in locations.
+    ///
+    /// Panics with the validation message on a contradictory configuration; [`Sessions::try_new`] returns it.
     pub fn new(config: Config, store: impl SessionStore + 'static) -> Self {
+        Self::try_new(config, store).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Sessions::new`], returning configuration errors ("the idle timeout is longer than …").
+    pub fn try_new(config: Config, store: impl SessionStore + 'static) -> Result<Self, Error> {
+        config.validate()?;
         let sessions =
             Self { inner: Arc::new(Inner { config, store: Arc::new(store), geo_queue: std::sync::OnceLock::new() }) };
         if let Some(queue) = sessions.start_geo_worker() {
             let _ = sessions.inner.geo_queue.set(queue);
         }
-        sessions
+        Ok(sessions)
+    }
+
+    /// The configured clock's current time.
+    pub fn now(&self) -> time::OffsetDateTime {
+        (self.inner.config.clock)()
     }
 
     pub(crate) fn geo_queue(&self) -> Option<&geo::Queue> {
@@ -101,6 +116,8 @@ pub enum Error {
     NotFound,
     #[error("the current session cannot be revoked from the devices page")]
     CannotRevokeCurrent,
+    #[error("confirm your password first")]
+    ReauthRequired,
     #[error("invalid configuration: {0}")]
     Config(String),
 }
@@ -110,6 +127,7 @@ impl From<Error> for crate::error::ApiError {
         match e {
             Error::NotFound => Self::NotFound,
             Error::CannotRevokeCurrent => Self::CannotRevokeCurrent,
+            Error::ReauthRequired => Self::ReauthRequired,
             Error::Store(err) => {
                 tracing::error!(error = %err, "session store error");
                 Self::Unavailable

@@ -174,6 +174,17 @@ mod tests {
     }
 
     #[test]
+    fn secure_cookies_use_host_prefixed_names() {
+        let set = Token::generate().cookie(&config());
+        assert!(set.starts_with("__Host-session=") && set.contains("Secure") && set.contains("Path=/"));
+        assert!(!set.contains("Domain"));
+        let plain = Config::new([7u8; 32]).unwrap().secure_cookies(false);
+        let set = Token::generate().cookie(&plain);
+        assert!(set.starts_with("session=") && !set.contains("Secure"));
+        assert!(device_cookie(&plain, "x").starts_with("device_id="));
+    }
+
+    #[test]
     fn tokens_are_256_bit_and_unique() {
         let (a, b) = (Token::generate(), Token::generate());
         assert_eq!(a.0.len(), 64);
@@ -193,7 +204,12 @@ mod tests {
         let other_key = Config::new([9u8; 32]).unwrap();
         assert_eq!(read(&headers(&pair), &other_key), Presented::Invalid);
 
-        for garbage in ["session=", "session=%%%", "session=abc", &format!("session={}", "x".repeat(5000))] {
+        for garbage in [
+            "__Host-session=",
+            "__Host-session=%%%",
+            "__Host-session=abc",
+            &format!("__Host-session={}", "x".repeat(5000)),
+        ] {
             assert_eq!(read(&headers(garbage), &config()), Presented::Invalid, "{garbage:.40}");
         }
         assert_eq!(read(&headers("other=1"), &config()), Presented::None);
@@ -203,10 +219,10 @@ mod tests {
     fn device_ids_are_signed_uuids() {
         let id = uuid::Uuid::new_v4().to_string();
         let set = device_cookie(&config(), &id);
-        assert!(set.starts_with("device_id=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"));
+        assert!(set.starts_with("__Host-device_id=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"));
         assert!(set.contains("Max-Age=157680000"), "five years: {set}");
         assert_eq!(read_device_id(&headers(&cookie_pair(&set)), &config()), Some(id.clone()));
-        assert_eq!(read_device_id(&headers(&format!("device_id={id}")), &config()), None, "unsigned");
+        assert_eq!(read_device_id(&headers(&format!("__Host-device_id={id}")), &config()), None, "unsigned");
         let forged = device_cookie(&Config::new([9u8; 32]).unwrap(), &id);
         assert_eq!(read_device_id(&headers(&cookie_pair(&forged)), &config()), None, "signed by another key");
         let not_uuid = device_cookie(&config(), "not-a-uuid");

@@ -39,7 +39,7 @@ impl Sessions {
         self.locate_later(meta.ip, None, Some(&event.id));
         self.emit(&event);
         if let (Some(identity), Some((rule, hook))) = (&event.identity, &self.config().hooks.on_repeated_failures) {
-            let since = OffsetDateTime::now_utc() - rule.window;
+            let since = self.now() - rule.window;
             let count = self.isolate_async("repeated_failures", self.store().count_failures(identity, since)).await;
             // Exactly at the threshold: one alert per burst, and another only once old failures age out.
             if count == Some(rule.threshold) {
@@ -91,9 +91,17 @@ impl Sessions {
         Ok(self.store().history(user_id, limit, offset).await?)
     }
 
-    /// Retention: deletes trail events older than `max_age`. One of the only ways the trail ever changes.
+    /// Retention: deletes trail events older than `max_age`, in batches. One of the only ways the trail changes.
     pub async fn purge_events(&self, max_age: Duration) -> Result<u64, Error> {
-        Ok(self.store().purge_events(OffsetDateTime::now_utc() - max_age).await?)
+        let before = self.now() - max_age;
+        let mut total = 0;
+        loop {
+            let n = self.store().purge_events(before, super::sweep::BATCH).await?;
+            total += n;
+            if n < u64::from(super::sweep::BATCH) {
+                return Ok(total);
+            }
+        }
     }
 
     /// Erasure: deletes every session row and trail event of `user_id`, and clears `identities` (the emails or

@@ -105,6 +105,7 @@ pub struct Ended {
 pub struct LiveSession {
     pub id: String,
     pub user_id: String,
+    pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
 }
 
@@ -133,8 +134,42 @@ pub struct Fingerprint<'a> {
 /// What a backend must do. Every method is one statement or one transaction; none parses or decides policy.
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Inserts a new live row whose token digest is `token_digest`.
-    async fn insert(&self, row: &SessionRecord, token_digest: &str) -> Result<(), sqlx::Error>;
+    /// Inserts a new live row whose token digest is `token_digest`, then ends the user's oldest other live rows
+    /// beyond `cap` with `prune` (never the new row), in one transaction that serializes concurrent sign-ins.
+    async fn insert(
+        &self,
+        row: &SessionRecord,
+        token_digest: &str,
+        cap: usize,
+        prune: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error>;
+
+    /// Gives a live row a new token digest (the old cookie stops working).
+    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error>;
+
+    /// Records that the row's user confirmed their password at `at`.
+    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error>;
+
+    /// When the live row's user last signed in or confirmed their password.
+    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error>;
+
+    /// Ends up to `limit` live rows idle since before `idle_before` or created before `created_before`.
+    async fn expire_batch(
+        &self,
+        idle_before: Option<OffsetDateTime>,
+        created_before: Option<OffsetDateTime>,
+        limit: u32,
+        ending: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error>;
+
+    /// Up to `limit` users with more than `cap` live rows.
+    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error>;
+
+    /// Ends a user's oldest live rows beyond the `cap` newest.
+    async fn prune(&self, user_id: &str, cap: usize, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error>;
+
+    /// Sanctioned path: deletes up to `limit` ended rows that ended before `before`. Returns how many.
+    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error>;
 
     /// The live row holding this token digest: one indexed lookup.
     async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error>;
@@ -207,8 +242,8 @@ pub trait SessionStore: Send + Sync {
     /// Rewrites a row's device fields (browser, OS, device type and model, app) from `row`.
     async fn update_device(&self, row: &SessionRecord) -> Result<(), sqlx::Error>;
 
-    /// Sanctioned path: deletes events older than `before`. Returns how many.
-    async fn purge_events(&self, before: OffsetDateTime) -> Result<u64, sqlx::Error>;
+    /// Sanctioned path: deletes up to `limit` events older than `before`. Returns how many.
+    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error>;
 
     /// Sanctioned path: erases a user: their rows, their events, and the identities typed on failed attempts
     /// against `identities`. Returns (rows, events) deleted.

@@ -185,6 +185,34 @@ async fn end_events(
     Ok(ended)
 }
 
+/// Ends `user_id`'s oldest live rows beyond the `cap` newest; `keep` (the new row) always counts as one of them.
+async fn prune_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    user_id: &str,
+    keep: Option<&str>,
+    cap: usize,
+    e: &Ending<'_>,
+) -> Result<Vec<Ended>, sqlx::Error> {
+    let others_allowed = if keep.is_some() { cap.saturating_sub(1) } else { cap };
+    let rows = sqlx::query(
+        "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
+         WHERE id IN (
+             SELECT id FROM sessions WHERE user_id = ? AND ended_at IS NULL AND id IS NOT ?
+             ORDER BY last_seen_at DESC, id DESC LIMIT -1 OFFSET ?)
+         RETURNING *",
+    )
+    .bind(ms(e.at))
+    .bind(e.reason)
+    .bind(e.by)
+    .bind(user_id)
+    .bind(keep)
+    .bind(others_allowed as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+    end_events(tx, rows, e).await
+}
+
 /// Opens the trail for one sanctioned change inside `tx` (see the migration's triggers).
 async fn unlock(tx: &mut Transaction<'_, Sqlite>, purpose: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO sessions_events_unlock (purpose) VALUES (?)").bind(purpose).execute(&mut **tx).await?;
@@ -198,13 +226,22 @@ async fn relock(tx: &mut Transaction<'_, Sqlite>) -> Result<(), sqlx::Error> {
 
 #[async_trait::async_trait]
 impl SessionStore for SqliteStore {
-    async fn insert(&self, r: &SessionRecord, token_digest: &str) -> Result<(), sqlx::Error> {
-        let now = OffsetDateTime::now_utc();
+    async fn insert(
+        &self,
+        r: &SessionRecord,
+        token_digest: &str,
+        cap: usize,
+        prune: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error> {
+        let now = r.created_at.unwrap_or(prune.at);
+        // IMMEDIATE takes the write lock up front, so concurrent sign-ins of one user count each other correctly.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
                 ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
-                app_name, app_version, app_build, client_hints, created_at, last_seen_at, last_seen_ip)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                app_name, app_version, app_build, client_hints, created_at, last_seen_at, last_seen_ip,
+                reauthenticated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&r.id)
         .bind(&r.user_id)
@@ -228,21 +265,26 @@ impl SessionStore for SqliteStore {
         .bind(ms(r.created_at.unwrap_or(now)))
         .bind(ms(r.last_seen_at.unwrap_or(now)))
         .bind(&r.last_seen_ip)
-        .execute(&self.pool)
+        .bind(ms(now))
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        let ended = prune_in(&mut tx, &r.user_id, Some(&r.id), cap, prune).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
-        let row =
-            sqlx::query("SELECT id, user_id, last_seen_at FROM sessions WHERE token_digest = ? AND ended_at IS NULL")
-                .bind(token_digest)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, user_id, created_at, last_seen_at FROM sessions WHERE token_digest = ? AND ended_at IS NULL",
+        )
+        .bind(token_digest)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| {
             Ok(LiveSession {
                 id: row.try_get("id")?,
                 user_id: row.try_get("user_id")?,
+                created_at: from_ms(row.try_get("created_at")?),
                 last_seen_at: from_ms(row.try_get("last_seen_at")?),
             })
         })
@@ -485,11 +527,100 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
-    async fn purge_events(&self, before: OffsetDateTime) -> Result<u64, sqlx::Error> {
+    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE sessions SET token_digest = ? WHERE id = ? AND ended_at IS NULL")
+            .bind(token_digest)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE sessions SET reauthenticated_at = ? WHERE id = ? AND ended_at IS NULL")
+            .bind(ms(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+        let at: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT reauthenticated_at FROM sessions WHERE id = ? AND ended_at IS NULL")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(at.flatten().map(from_ms))
+    }
+
+    async fn expire_batch(
+        &self,
+        idle_before: Option<OffsetDateTime>,
+        created_before: Option<OffsetDateTime>,
+        limit: u32,
+        e: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows = sqlx::query(
+            "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
+             WHERE id IN (
+                 SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ?
+                 UNION
+                 SELECT id FROM sessions WHERE ended_at IS NULL AND created_at < ?
+                 LIMIT ?)
+             RETURNING *",
+        )
+        .bind(ms(e.at))
+        .bind(e.reason)
+        .bind(e.by)
+        .bind(idle_before.map_or(i64::MIN, ms))
+        .bind(created_before.map_or(i64::MIN, ms))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+        let ended = end_events(&mut tx, rows, e).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT user_id FROM sessions WHERE ended_at IS NULL GROUP BY user_id HAVING COUNT(*) > ? LIMIT ?",
+        )
+        .bind(cap as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    async fn prune(&self, user_id: &str, cap: usize, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let ended = prune_in(&mut tx, user_id, None, cap, e).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at < ? LIMIT ?)")
+            .bind(ms(before))
+            .bind(limit)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         unlock(&mut tx, "retention").await?;
-        let done =
-            sqlx::query("DELETE FROM sessions_events WHERE occurred_at < ?").bind(ms(before)).execute(&mut *tx).await?;
+        let done = sqlx::query(
+            "DELETE FROM sessions_events WHERE id IN (SELECT id FROM sessions_events WHERE occurred_at < ? LIMIT ?)",
+        )
+        .bind(ms(before))
+        .bind(limit)
+        .execute(&mut *tx)
+        .await?;
         relock(&mut tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected())
