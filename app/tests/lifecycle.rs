@@ -1,0 +1,263 @@
+//! Timeouts (on an injectable clock, never sleeps), the per-user cap under concurrency, password change,
+//! force-logout, sudo mode, the sweep, and log hygiene.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use http::StatusCode;
+use leptos_sessions::engine::{Auth, Config, Error, RequestMeta, SessionStore, Sessions};
+use time::OffsetDateTime;
+
+#[derive(Clone)]
+struct Clock(Arc<Mutex<OffsetDateTime>>);
+
+impl Clock {
+    fn new() -> Self {
+        Self(Arc::new(Mutex::new(OffsetDateTime::now_utc())))
+    }
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+    fn install(&self, config: Config) -> Config {
+        let c = self.0.clone();
+        config.clock(move || *c.lock().unwrap())
+    }
+}
+
+const MIN: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+#[tokio::test]
+async fn idle_sessions_expire_on_their_next_request_and_activity_keeps_them_alive() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config.preset("nist_aal2").unwrap())).await;
+    let app = app(&h.sessions);
+    let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let cookie = pair(&signed.set_cookies[0]);
+
+    for _ in 0..4 {
+        clock.advance(50 * MIN);
+        assert_eq!(get_me(&app, &cookie).await.body, "u1", "activity within the hour keeps it alive");
+    }
+    clock.advance(61 * MIN);
+    let res = get_me(&app, &cookie).await;
+    assert_eq!(res.body, "anonymous");
+    assert!(res.set_cookie.iter().any(|c| c.starts_with("session=;")));
+    assert_eq!(column(&h.store, &signed.session_id, "ended_reason").await.as_deref(), Some("expired"));
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'expired'").await, 1);
+}
+
+#[tokio::test]
+async fn the_absolute_lifetime_ends_even_busy_sessions() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config.preset("nist_aal3").unwrap())).await;
+    let app = app(&h.sessions);
+    let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let cookie = pair(&signed.set_cookies[0]);
+    // A request every 10 minutes for 11 h 50 min: the 15-minute idle limit never triggers.
+    for step in 0..71 {
+        clock.advance(10 * MIN);
+        assert_eq!(get_me(&app, &cookie).await.body, "u1", "alive at step {step}");
+    }
+    // 12 h after sign-in it ends, however active.
+    clock.advance(11 * MIN);
+    assert_eq!(get_me(&app, &cookie).await.body, "anonymous");
+}
+
+#[test]
+fn contradictory_settings_are_refused_with_a_clear_message() {
+    let base = || Config::new(SECRET).unwrap();
+    let err = base().idle_timeout(Some(2 * HOUR)).absolute_timeout(Some(HOUR)).validate().unwrap_err();
+    assert!(err.to_string().contains("idle timeout") && err.to_string().contains("longer than the absolute"), "{err}");
+    assert!(base().session_cap(0).validate().unwrap_err().to_string().contains("session cap"));
+    assert!(base().idle_timeout(Some(Duration::ZERO)).validate().is_err());
+    assert!(base().idle_timeout(Some(MIN)).validate().unwrap_err().to_string().contains("touch interval"));
+    assert!(base().preset("nist_aal4").err().unwrap().to_string().contains("unknown preset"));
+    for preset in ["nist_aal1", "nist_aal2", "nist_aal3"] {
+        base().preset(preset).unwrap().validate().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_sign_ins_with_a_cap_of_ten_leave_exactly_ten() {
+    let revoked = Arc::new(Mutex::new(0));
+    let r = revoked.clone();
+    let h = harness_with(move |c| {
+        c.session_cap(10).on_session_revoked(move |_, by, reason| {
+            assert_eq!((by, reason), (Some("system"), "pruned"));
+            *r.lock().unwrap() += 1;
+        })
+    })
+    .await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let s = h.sessions.clone();
+            tokio::spawn(async move { s.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap().session_id })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    assert_eq!(h.store.list_live("u1").await.unwrap().len(), 10);
+    assert_eq!(*revoked.lock().unwrap(), 40);
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE revoked_reason = 'pruned'").await, 40);
+    // A sign-in past the cap never ends the new session.
+    let newest = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let live = h.store.list_live("u1").await.unwrap();
+    assert_eq!(live.len(), 10);
+    assert!(live.iter().any(|r| r.id == newest.session_id));
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_others_and_rotates_this_token() {
+    let h = harness().await;
+    let app = app(&h.sessions);
+    let a = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let b = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let other_user = h.sessions.sign_in("u2", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let new_cookie = h.sessions.password_changed(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
+
+    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "anonymous", "the old token no longer works");
+    assert_eq!(get_me(&app, &pair(&new_cookie)).await.body, "u1", "the fresh one does");
+    assert_eq!(get_me(&app, &pair(&b.set_cookies[0])).await.body, "anonymous");
+    assert_eq!(column(&h.store, &b.session_id, "ended_reason").await.as_deref(), Some("password_change"));
+    assert_eq!(get_me(&app, &pair(&other_user.set_cookies[0])).await.body, "u2");
+}
+
+#[tokio::test]
+async fn an_administrator_or_a_reset_ends_every_session() {
+    let h = harness().await;
+    for _ in 0..3 {
+        h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    }
+    assert_eq!(h.sessions.end_all("u1", "admin_revoked", Some("admin:7")).await.unwrap(), 3);
+    assert!(h.store.list_live("u1").await.unwrap().is_empty());
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE revoked_reason = 'admin_revoked'").await, 3);
+    assert_eq!(h.sessions.end_all("u1", "password_reset", None).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn logging_out_devices_needs_a_recent_password() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config)).await;
+    let a = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let b = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let me = current(&a.session_id, "u1");
+    clock.advance(11 * MIN);
+    let refused = h.sessions.revoke(&me, &b.session_id, &RequestMeta::default()).await;
+    assert!(matches!(refused, Err(Error::ReauthRequired)));
+    assert!(matches!(h.sessions.revoke_others(&me, &RequestMeta::default()).await, Err(Error::ReauthRequired)));
+    assert!(column(&h.store, &b.session_id, "ended_at").await.is_none());
+    h.sessions.reauthenticated(&me).await.unwrap();
+    h.sessions.revoke(&me, &b.session_id, &RequestMeta::default()).await.unwrap();
+    assert_eq!(leptos_sessions::ApiError::from(Error::ReauthRequired).status(), 403);
+
+    // The gate fails closed: with the store gone, the answer is "confirm first", not "go ahead".
+    h.store.pool().close().await;
+    assert!(matches!(h.sessions.require_recent_auth(&me).await, Err(Error::ReauthRequired)));
+}
+
+#[tokio::test]
+async fn sudo_mode_can_be_turned_off() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config.sudo_window(None))).await;
+    let a = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    clock.advance(24 * HOUR);
+    assert_eq!(h.sessions.revoke_others(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_sweep_expires_prunes_and_purges_in_batches() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config.idle_timeout(Some(HOUR)))).await;
+    // 1,200 idle sessions (more than two batches) and one fresh.
+    for i in 0..1200 {
+        h.sessions.sign_in(&format!("idle-{i}"), &pw(), &meta(CHROME_MAC)).await.unwrap();
+    }
+    clock.advance(2 * HOUR);
+    let fresh = h.sessions.sign_in("fresh", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let report = h.sessions.sweep().await.unwrap();
+    assert_eq!(report.expired, 1200);
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'expired'").await, 1200);
+    assert!(column(&h.store, &fresh.session_id, "ended_at").await.is_none());
+
+    // A lower cap applies to existing users at the next sweep.
+    for _ in 0..4 {
+        h.sessions.sign_in("fresh", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    }
+    let c = clock.clone();
+    let capped = Sessions::new(c.install(Config::new(SECRET).unwrap().session_cap(2)), h.store.clone());
+    assert_eq!(capped.sweep().await.unwrap().pruned, 3);
+    assert_eq!(h.store.list_live("fresh").await.unwrap().len(), 2);
+
+    // Thirteen months later the trail and the ended rows are past retention.
+    clock.advance(Duration::from_secs(396 * 24 * 3600));
+    let report = h.sessions.sweep().await.unwrap();
+    assert!(report.events_purged >= 2400, "{report:?}");
+    assert!(report.rows_purged >= 1203, "{report:?}");
+    assert_eq!(
+        count(
+            &h.store,
+            "SELECT COUNT(*) FROM sessions_events WHERE occurred_at < (SELECT MAX(occurred_at) FROM sessions_events)"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn no_token_password_or_cookie_reaches_the_logs() {
+    use tracing_subscriber::fmt::MakeWriter;
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    impl<'a> MakeWriter<'a> for Capture {
+        type Writer = Capture;
+        fn make_writer(&'a self) -> Capture {
+            self.clone()
+        }
+    }
+
+    let capture = Capture::default();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(capture.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let password = "correct horse battery staple";
+    let h = harness_with(|c| c.on_event(|_| panic!("make the isolation log something"))).await;
+    let signed =
+        h.sessions.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME_MAC)).await.unwrap();
+    h.sessions.record_failed_attempt(&meta(CHROME_MAC), "ada@example.com", "invalid_credentials").await;
+    let app = app(&h.sessions);
+    let cookie = pair(&signed.set_cookies[0]);
+    assert_eq!(get_me(&app, &cookie).await.status, StatusCode::OK);
+    h.store.pool().close().await;
+    assert_eq!(get_me(&app, &cookie).await.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("session lookup failed"), "the capture works: {logs:.400}");
+    let cookie_value = cookie.split_once('=').unwrap().1;
+    let token = &cookie_value[cookie_value.len() - 64..];
+    for secret in [cookie_value, token, password] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+}
