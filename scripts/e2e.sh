@@ -13,6 +13,8 @@ export SESSIONS_SECURE_COOKIES=false
 # Locations come from MaxMind's test database; the browser tests pose as proxied clients from public test IPs.
 export SESSIONS_GEOIP_DB="$PWD/app/data/geoip/GeoLite2-City-Test.mmdb"
 export SESSIONS_TRUSTED_PROXIES="127.0.0.1/32, ::1"
+# A short sudo window, so one test can wait it out and meet the confirm-password step.
+export SESSIONS_SUDO_WINDOW=15s
 target/release/server serve >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -191,6 +191,31 @@ pub mod server {
         sessions().ok()?.track_login(user_id, &auth, &request_meta()).await
     }
 
+    /// Call after the signed-in user confirmed their password again ("sudo mode"): logging out devices is allowed
+    /// for the configured window.
+    ///
+    /// ```ignore
+    /// if verify(&user, &password) { leptos_sessions::server::reauthenticated().await?; }
+    /// ```
+    pub async fn reauthenticated() -> Result<(), ApiError> {
+        let (sessions, current) = signed_in()?;
+        respond(sessions.reauthenticated(&current).await)
+    }
+
+    /// Call after the signed-in user changed their password: every other session ends and this browser gets a
+    /// fresh session token.
+    ///
+    /// ```ignore
+    /// users.set_password(&user.id, &new_password).await?;
+    /// leptos_sessions::server::password_changed().await?;
+    /// ```
+    pub async fn password_changed() -> Result<(), ApiError> {
+        let (sessions, current) = signed_in()?;
+        let cookie = respond(sessions.password_changed(&current, &request_meta()).await)?;
+        set_cookie(&cookie);
+        Ok(())
+    }
+
     /// Records that the current session completed a second factor.
     ///
     /// ```ignore

@@ -244,6 +244,8 @@ async fn cross_site_posts_are_refused_before_anything_runs() {
     assert_eq!(call(&app, post(&[("sec-fetch-site", "cross-site")])).await.status, StatusCode::FORBIDDEN);
     assert_eq!(call(&app, post(&[("origin", "https://evil.example")])).await.status, StatusCode::FORBIDDEN);
     assert_eq!(call(&app, post(&[("origin", "null")])).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, post(&[("referer", "https://evil.example/form")])).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, post(&[("referer", "http://127.0.0.1:3000/settings?x=1")])).await.status, StatusCode::OK);
     assert_eq!(call(&app, post(&[("sec-fetch-site", "same-origin")])).await.status, StatusCode::OK);
     assert_eq!(call(&app, post(&[("origin", "http://127.0.0.1:3000")])).await.status, StatusCode::OK);
     assert_eq!(call(&app, post(&[])).await.status, StatusCode::OK, "non-browser clients send neither header");

@@ -102,3 +102,4 @@ device-name-model-os = { $model } ({ $os })
 location-title = Approximate location, based on IP address
 ip-short = IP { $ip }
 error-reauth-required = For your security, confirm your password before logging out devices.
+confirm-password-link = Confirm your password

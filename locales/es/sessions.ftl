@@ -102,3 +102,4 @@ device-name-model-os = { $model } ({ $os })
 location-title = Ubicación aproximada, según la dirección IP
 ip-short = IP { $ip }
 error-reauth-required = Por seguridad, confirma tu contraseña antes de cerrar sesiones de otros dispositivos.
+confirm-password-link = Confirma tu contraseña

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use leptos_sessions::demo::alerts::Alerts;
 use leptos_sessions::demo::limit::SignInLimiter;
-use leptos_sessions::demo::{guard, shell, users::Users, App};
+use leptos_sessions::demo::{guard, headers, shell, users::Users, App};
 use leptos_sessions::engine::{Config, Sessions, SqliteStore};
 
 use settings::Settings;
@@ -43,12 +43,36 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         "rederive" => {
             leptos_sessions::engine::device::warm_up();
-            let sessions = Sessions::new(config(&settings)?, store);
+            let sessions = Sessions::try_new(config(&settings)?, store)?;
             let changed = sessions.rederive().await?;
             println!("re-derived device fields: {changed} rows changed");
             Ok(())
         }
-        other => Err(format!("unknown command {other:?}; expected `serve`, `migrate` or `rederive`").into()),
+        "sweep" => {
+            let r = Sessions::try_new(config(&settings)?, store)?.sweep().await?;
+            println!(
+                "sweep: {} sessions expired, {} pruned over the cap, {} events and {} ended sessions purged",
+                r.expired, r.pruned, r.events_purged, r.rows_purged
+            );
+            Ok(())
+        }
+        "forget" | "revoke-all" => {
+            let email = std::env::args().nth(2).ok_or_else(|| format!("usage: server {command} <email>"))?;
+            let user = users.by_email(&email).await?.ok_or_else(|| format!("no account with the email {email:?}"))?;
+            let sessions = Sessions::try_new(config(&settings)?, store)?;
+            if command == "forget" {
+                let (rows, events) = sessions.forget(&user.id, std::slice::from_ref(&user.email)).await?;
+                println!("forgot {}: {rows} sessions and {events} trail events deleted", user.email);
+            } else {
+                let ended = sessions.end_all(&user.id, "admin_revoked", Some("admin:cli")).await?;
+                println!("signed {} out everywhere: {ended} sessions ended", user.email);
+            }
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown command {other:?}; expected serve, migrate, sweep, forget <email>, revoke-all <email> or rederive"
+        )
+        .into()),
     }
 }
 
@@ -59,6 +83,25 @@ fn config(settings: &Settings) -> Result<Config, Box<dyn std::error::Error>> {
         .client_ip(settings.client_ip.clone())
         .request_client_hints(settings.client_hints)
         .native_app_names(settings.native_apps.clone());
+    if let Some(preset) = &settings.preset {
+        config = config.preset(preset)?;
+    }
+    if let Some(idle) = settings.idle_timeout {
+        config = config.idle_timeout(idle);
+    }
+    if let Some(absolute) = settings.absolute_timeout {
+        config = config.absolute_timeout(absolute);
+    }
+    if let Some(cap) = settings.session_cap {
+        config = config.session_cap(cap);
+    }
+    if let Some(window) = settings.sudo_window {
+        config = config.sudo_window(window);
+    }
+    if let Some(retention) = settings.retention {
+        config = config.retention(retention);
+    }
+    config.validate()?;
     if let Some(path) = &settings.geoip_db {
         config = config.geoip(path, "en")?;
         tracing::info!(path, "geolocation on");
@@ -82,8 +125,21 @@ async fn serve(settings: Settings, store: SqliteStore, users: Users) -> Result<(
             });
         }
     });
-    let sessions = Sessions::new(config, store);
+    let sessions = Sessions::try_new(config, store)?;
     let limiter = SignInLimiter::default();
+    if let Some(every) = settings.sweep_every {
+        let sessions = sessions.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match sessions.sweep().await {
+                    Ok(r) => tracing::info!(?r, "sweep done"),
+                    Err(err) => tracing::warn!(error = %err, "sweep failed; will retry at the next interval"),
+                }
+            }
+        });
+    }
 
     let mut leptos_options = get_configuration(None)?.leptos_options;
     leptos_options.site_addr = settings.addr;
@@ -106,6 +162,7 @@ async fn serve(settings: Settings, store: SqliteStore, users: Users) -> Result<(
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(guard::require_sign_in))
         .layer(sessions.layer())
+        .layer(axum::middleware::from_fn_with_state(settings.secure_cookies, headers::security_headers))
         .with_state(leptos_options);
 
     use axum::serve::ListenerExt;

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use leptos_sessions::engine::ClientIp;
 
@@ -14,6 +15,14 @@ pub struct Settings {
     pub geoip_db: Option<String>,
     pub client_hints: bool,
     pub native_apps: Vec<String>,
+    pub preset: Option<String>,
+    pub idle_timeout: Option<Option<Duration>>,
+    pub absolute_timeout: Option<Option<Duration>>,
+    pub session_cap: Option<usize>,
+    pub sudo_window: Option<Option<Duration>>,
+    pub retention: Option<Duration>,
+    /// `None`: the server does not sweep on its own.
+    pub sweep_every: Option<Duration>,
 }
 
 impl Settings {
@@ -69,7 +78,25 @@ impl Settings {
             Some("truncated") => true,
             Some(other) => return Err(format!("SESSIONS_IP_PRIVACY: expected full or truncated, got {other:?}")),
         };
+        let duration = |name: &str| -> Result<Option<Option<Duration>>, String> {
+            var(name).map(|v| parse_duration(&v).map_err(|e| format!("{name}: {e}"))).transpose()
+        };
+        let sweep_every = match duration("SESSIONS_SWEEP_INTERVAL")? {
+            None => Some(Duration::from_secs(24 * 3600)),
+            Some(every) => every,
+        };
         Ok(Self {
+            preset: var("SESSIONS_PRESET"),
+            idle_timeout: duration("SESSIONS_IDLE_TIMEOUT")?,
+            absolute_timeout: duration("SESSIONS_ABSOLUTE_TIMEOUT")?,
+            session_cap: var("SESSIONS_SESSION_CAP")
+                .map(|v| v.parse().map_err(|_| format!("SESSIONS_SESSION_CAP: {v:?} is not a number")))
+                .transpose()?,
+            sudo_window: duration("SESSIONS_SUDO_WINDOW")?,
+            retention: duration("SESSIONS_RETENTION")?
+                .map(|r| r.ok_or("SESSIONS_RETENTION cannot be off; give a duration such as 365d"))
+                .transpose()?,
+            sweep_every,
             addr,
             database_url,
             secret_key,
@@ -113,4 +140,36 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
+}
+
+/// `90s`, `15m`, `1h`, `30d`, or `off`.
+pub fn parse_duration(value: &str) -> Result<Option<Duration>, String> {
+    let v = value.trim();
+    if v.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let (number, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
+    let n: u64 = number.parse().map_err(|_| format!("{value:?} is not a duration such as 15m, 1h, 30d or off"))?;
+    let seconds = match unit {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{value:?}: the unit must be s, m, h or d")),
+    };
+    Ok(Some(Duration::from_secs(seconds)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("15m").unwrap(), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("30d").unwrap(), Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_duration("45").unwrap(), Some(Duration::from_secs(45)));
+        assert_eq!(parse_duration("off").unwrap(), None);
+        assert!(parse_duration("1w").is_err() && parse_duration("soon").is_err());
+    }
 }

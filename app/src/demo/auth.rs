@@ -61,6 +61,43 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     Ok(())
 }
 
+/// Changes the signed-in user's password after checking the current one; every other session ends.
+#[server(endpoint = "demo/password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), ApiError> {
+    use crate::server::fail;
+    let (_, current) = crate::server::signed_in()?;
+    let users = users()?;
+    let Some(user) = users.check_password(&current.user_id, &current_password).await.map_err(unavailable)? else {
+        return Err(fail(ApiError::Invalid("wrong-password".into())));
+    };
+    if !(8..=1024).contains(&new_password.chars().count()) {
+        return Err(fail(ApiError::Invalid("password-too-short".into())));
+    }
+    users.set_password(&user.id, &new_password).await.map_err(unavailable)?;
+    crate::server::password_changed().await
+}
+
+/// The confirm-password step before logging out devices ("sudo mode").
+#[server(endpoint = "demo/confirm")]
+pub async fn confirm_password(password: String, next: Option<String>) -> Result<(), ApiError> {
+    use crate::server::{fail, record_failed_attempt};
+    let (_, current) = crate::server::signed_in()?;
+    let users = users()?;
+    match users.check_password(&current.user_id, &password).await.map_err(unavailable)? {
+        Some(_) => {
+            crate::server::reauthenticated().await?;
+            leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
+            Ok(())
+        }
+        None => {
+            if let Ok(Some(user)) = users.by_id(&current.user_id).await {
+                record_failed_attempt(&user.email, "reauth_failed").await;
+            }
+            Err(fail(ApiError::Invalid("wrong-password".into())))
+        }
+    }
+}
+
 #[server(endpoint = "demo/sign-out")]
 pub async fn sign_out() -> Result<(), ApiError> {
     crate::server::sign_out().await?;

@@ -4,6 +4,8 @@ pub mod alerts;
 mod auth;
 #[cfg(feature = "ssr")]
 pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod headers;
 mod layout;
 #[cfg(feature = "ssr")]
 pub mod limit;
@@ -17,11 +19,17 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::i18n::provide_i18n;
-use pages::{HistoryPage, HomePage, NotFound, SessionsSettingsPage, SignInPage, SignUpPage};
+use pages::{ConfirmPage, HistoryPage, HomePage, NotFound, PasswordPage, SessionsSettingsPage, SignInPage, SignUpPage};
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let i18n = provide_i18n();
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(policy) = http::HeaderValue::from_str(&headers::page_policy(&nonce.to_string())) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang=i18n.tag()>
@@ -60,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/sessions") view=SessionsSettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/sessions/history") view=HistoryPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/password") view=PasswordPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/confirm") view=ConfirmPage ssr=SsrMode::InOrder/>
                 </Routes>
             </div>
         </Router>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::alerts::AlertView;
-use super::auth::{security_alerts, whoami, SignIn, SignUp};
+use super::auth::{security_alerts, whoami, ChangePassword, ConfirmPassword, SignIn, SignUp};
 use super::layout::{AuthLayout, SignedInLayout};
 use crate::api::last_used_method;
 use crate::i18n::use_i18n;
@@ -46,7 +46,7 @@ pub fn SessionsSettingsPage() -> impl IntoView {
     view! {
         <Title text=i18n.t("nav-sessions")/>
         <SettingsFrame current="/settings/sessions">
-            <DevicesSection history_href="/settings/sessions/history"/>
+            <DevicesSection history_href="/settings/sessions/history" reauth_href="/settings/confirm"/>
         </SettingsFrame>
     }
 }
@@ -63,6 +63,66 @@ pub fn HistoryPage() -> impl IntoView {
 }
 
 #[component]
+pub fn PasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<ChangePassword>::new();
+    let result = move || {
+        action.value().get().map(|r| match r {
+            Ok(()) => view! { <p class="sessions-notice" role="status">{i18n.t("password-changed")}</p> }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n)}</p> }.into_any(),
+        })
+    };
+    view! {
+        <Title text=i18n.t("password-title")/>
+        <SettingsFrame current="/settings/password">
+            <section class="form-section" aria-labelledby="password-title">
+                <h2 id="password-title">{i18n.t("password-title")}</h2>
+                <p class="sessions-intro">{i18n.t("password-intro")}</p>
+                <div aria-live="polite">{result}</div>
+                <ActionForm action>
+                    <label for="current_password">{i18n.t("field-current-password")}</label>
+                    <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
+                    <label for="new_password">{i18n.t("field-new-password")}</label>
+                    <input
+                        id="new_password"
+                        name="new_password"
+                        type="password"
+                        autocomplete="new-password"
+                        minlength="8"
+                        aria-describedby="new-password-hint"
+                        required
+                    />
+                    <p id="new-password-hint" class="field-hint">{i18n.t("password-hint")}</p>
+                    <button type="submit" class="button button-primary">{i18n.t("password-change-button")}</button>
+                </ActionForm>
+            </section>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+pub fn ConfirmPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<ConfirmPassword>::new();
+    let next = move || use_query_map().read().get("next").unwrap_or_default();
+    let error = move || action.value().get().and_then(Result::err).map(|e| e.message(i18n));
+    view! {
+        <Title text=i18n.t("confirm-title")/>
+        <AuthLayout>
+            <h1>{i18n.t("confirm-title")}</h1>
+            <p class="sessions-intro">{i18n.t("confirm-intro")}</p>
+            <ActionForm action>
+                <input type="hidden" name="next" value=next/>
+                <FormError error/>
+                <label for="password">{i18n.t("field-password")}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <button type="submit" class="button button-primary button-wide">{i18n.t("confirm-button")}</button>
+            </ActionForm>
+        </AuthLayout>
+    }
+}
+
+#[component]
 fn SettingsFrame(current: &'static str, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let link = move |href: &'static str, key: &'static str| {
@@ -75,6 +135,7 @@ fn SettingsFrame(current: &'static str, children: Children) -> impl IntoView {
                     <h1 class="settings-title">{i18n.t("settings-title")}</h1>
                     {link("/settings/sessions", "nav-sessions")}
                     {link("/settings/sessions/history", "nav-history")}
+                    {link("/settings/password", "nav-password")}
                 </nav>
                 <div class="settings-body card">{children()}</div>
             </div>

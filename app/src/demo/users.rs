@@ -72,6 +72,33 @@ impl Users {
         Ok(user.filter(|_| ok))
     }
 
+    /// Replaces a user's password hash.
+    pub async fn set_password(&self, id: &str, password: &str) -> Result<(), sqlx::Error> {
+        let password = password.to_owned();
+        let password_hash = tokio::task::spawn_blocking(move || hash(&password))
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+            .map_err(sqlx::Error::Protocol)?;
+        sqlx::query("UPDATE demo_users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The user with this id if `password` is theirs.
+    pub async fn check_password(&self, id: &str, password: &str) -> Result<Option<User>, sqlx::Error> {
+        match self.by_id(id).await? {
+            Some(user) => self.authenticate(&user.email, password).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn by_email(&self, email: &str) -> Result<Option<User>, sqlx::Error> {
+        self.find("SELECT id, email, password_hash FROM demo_users WHERE email = ?", &normalize_email(email)).await
+    }
+
     pub async fn by_id(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
         self.find("SELECT id, email, password_hash FROM demo_users WHERE id = ?", id).await
     }

@@ -194,10 +194,13 @@ fn is_cross_site<B>(req: &Request<B>) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         return site.as_bytes() == b"cross-site";
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    // Without Origin, fall back to Referer; a request with neither comes from a non-browser client.
+    let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER));
+    let Some(origin) = source.and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let authority = origin.split_once("://").map(|(_, rest)| rest);
+    // "https://host:port/path?query" -> "host:port"
+    let authority = origin.split_once("://").map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(rest));
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     match (authority, host) {
         (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),

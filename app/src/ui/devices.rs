@@ -22,6 +22,9 @@ pub fn DevicesSection(
     /// Where the full login history lives (a page rendering [`super::LoginHistory`]).
     #[prop(optional, into)]
     history_href: Option<String>,
+    /// The host's confirm-password page; linked with `?next=` when an action needs a recent password.
+    #[prop(optional, into)]
+    reauth_href: Option<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let revoke = ServerAction::<RevokeDevice>::new();
@@ -44,6 +47,21 @@ pub fn DevicesSection(
             revoke_others.value().get().map(|r| r.map(|n| i18n.t_with("revoked-others", &[("count", n.into())])));
         match one.or(others)? {
             Ok(done) => Some(view! { <p class="sessions-notice" role="status">{done}</p> }.into_any()),
+            Err(ApiError::ReauthRequired) => {
+                let link = reauth_href.clone().map(|href| {
+                    let href = format!("{href}?next={}", current_path());
+                    view! { " " <a href=href>{i18n.t("confirm-password-link")}</a> }
+                });
+                Some(
+                    view! {
+                        <p class="sessions-error" role="alert">
+                            {ApiError::ReauthRequired.message(i18n)}
+                            {link}
+                        </p>
+                    }
+                    .into_any(),
+                )
+            }
             Err(e) => Some(view! { <p class="sessions-error" role="alert">{e.message(i18n)}</p> }.into_any()),
         }
     };
@@ -164,6 +182,18 @@ fn device_type_label(i18n: I18n, kind: &str) -> String {
     match kind {
         "desktop" | "smartphone" | "tablet" | "bot" => i18n.t(&format!("device-type-{kind}")),
         _ => i18n.t("device-type-unknown"),
+    }
+}
+
+/// The page the section is on, for coming back after confirming the password.
+fn current_path() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        window().location().pathname().unwrap_or_else(|_| "/".into())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos_router::hooks::use_location().pathname.get_untracked()
     }
 }
 

@@ -1,0 +1,74 @@
+import { expect, test } from "@playwright/test";
+import { device, devices, hydrated, openDevices, PASSWORD, signIn, signUp, uniqueEmail, UA } from "./helpers";
+
+test("changing the password signs out every other device and keeps this one with a fresh token", async ({ browser }) => {
+  const email = uniqueEmail();
+  const a = await device(browser, UA.chromeMac);
+  const b = await device(browser, UA.firefoxWindows);
+  await signUp(a, email);
+  await signIn(b, email);
+  const before = (await a.context().cookies()).find((c) => c.name === "session")!.value;
+
+  await a.goto("/settings/password");
+  await hydrated(a);
+  await a.getByLabel("Current password").fill("not it");
+  await a.getByLabel("New password").fill("a brand new passphrase");
+  await a.getByRole("button", { name: "Change password" }).click();
+  await expect(a.getByRole("alert")).toHaveText("That password isn't right.");
+  await a.getByLabel("Current password").fill(PASSWORD);
+  await a.getByRole("button", { name: "Change password" }).click();
+  await expect(a.getByRole("status")).toContainText("Every other device has been signed out.");
+
+  const after = (await a.context().cookies()).find((c) => c.name === "session")!.value;
+  expect(after).not.toBe(before);
+  await b.goto("/");
+  await expect(b).toHaveURL(/\/signin/);
+  await a.goto("/");
+  await expect(a.locator(".signed-in-as")).toContainText(email);
+});
+
+test("logging out a device after the sudo window asks for the password first", async ({ browser }) => {
+  test.setTimeout(60_000);
+  const email = uniqueEmail();
+  const a = await device(browser, UA.chromeMac);
+  const b = await device(browser, UA.firefoxWindows);
+  await signUp(a, email);
+  await signIn(b, email);
+  // The browser suite runs the server with SESSIONS_SUDO_WINDOW=15s.
+  await a.waitForTimeout(16_000);
+
+  await openDevices(a);
+  await devices(a).filter({ hasText: "Firefox 139 on Windows" }).getByRole("button", { name: "Log out" }).click();
+  const alert = a.getByRole("alert");
+  await expect(alert).toContainText("confirm your password before logging out devices");
+  await expect(devices(a)).toHaveCount(2);
+  await alert.getByRole("link", { name: "Confirm your password" }).click();
+  await expect(a).toHaveURL(/\/settings\/confirm\?next=\/settings\/sessions$/);
+  await hydrated(a);
+  await a.getByLabel("Password").fill(PASSWORD);
+  await a.getByRole("button", { name: "Confirm" }).click();
+  await expect(a).toHaveURL(/\/settings\/sessions$/);
+  await hydrated(a);
+  await devices(a).filter({ hasText: "Firefox 139 on Windows" }).getByRole("button", { name: "Log out" }).click();
+  await expect(devices(a)).toHaveCount(1);
+});
+
+test("pages carry a nonce-based content security policy and the other security headers", async ({ browser, request }) => {
+  const page = await device(browser, UA.chromeMac);
+  const res = await page.goto("/signin");
+  const headers = res!.headers();
+  const csp = headers["content-security-policy"];
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=_-]+' 'wasm-unsafe-eval'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("same-origin");
+  expect(headers["cache-control"]).toBe("no-store");
+  expect(headers["strict-transport-security"]).toBeUndefined(); // plain http on loopback
+  // The page still hydrates under the policy: its inline script carries the nonce.
+  await hydrated(page);
+  const nonce = csp.match(/'nonce-([^']+)'/)![1];
+  expect(await page.locator(`script[nonce]`).count()).toBeGreaterThan(0);
+  expect(nonce.length).toBeGreaterThan(10);
+  const pkg = await request.get("/pkg/sessions.css");
+  expect(pkg.headers()["x-content-type-options"]).toBe("nosniff");
+});
