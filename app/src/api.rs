@@ -199,7 +199,9 @@ pub mod server {
     /// ```
     pub async fn reauthenticated() -> Result<(), ApiError> {
         let (sessions, current) = signed_in()?;
-        respond(sessions.reauthenticated(&current).await)
+        let cookie = respond(sessions.reauthenticated(&current).await)?;
+        set_cookie(&cookie);
+        Ok(())
     }
 
     /// Call after the signed-in user changed their password: every other session ends and this browser gets a

@@ -155,7 +155,10 @@ async fn logging_out_devices_needs_a_recent_password() {
     assert!(matches!(refused, Err(Error::ReauthRequired)));
     assert!(matches!(h.sessions.revoke_others(&me, &RequestMeta::default()).await, Err(Error::ReauthRequired)));
     assert!(column(&h.store, &b.session_id, "ended_at").await.is_none());
-    h.sessions.reauthenticated(&me).await.unwrap();
+    let fresh = h.sessions.reauthenticated(&me).await.unwrap();
+    let app = app(&h.sessions);
+    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "anonymous", "re-authentication rotates the token");
+    assert_eq!(get_me(&app, &pair(&fresh)).await.body, "u1");
     h.sessions.revoke(&me, &b.session_id, &RequestMeta::default()).await.unwrap();
     assert_eq!(leptos_sessions::ApiError::from(Error::ReauthRequired).status(), 403);
 
@@ -260,4 +263,38 @@ async fn no_token_password_or_cookie_reaches_the_logs() {
     for secret in [cookie_value, token, password] {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }
+}
+
+/// The retention purge on a trail of one million events, in batches of 500. Ignored by default (it takes a
+/// while); run it with `cargo test -p leptos-sessions --features ssr --test lifecycle -- --ignored --nocapture`
+/// and record the numbers in BENCHMARKS.md.
+#[tokio::test]
+#[ignore]
+async fn sweep_batches_on_a_million_events() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config)).await;
+    let started = std::time::Instant::now();
+    // Append-only allows INSERT: a million old failed attempts, generated inside SQLite.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
+         INSERT INTO sessions_events (id, kind, identity, failure_reason, occurred_at)
+         SELECT printf('%08d', i), 'failed_login', 'user' || (i % 1000) || '@example.com', 'invalid_credentials', i FROM n",
+    )
+    .execute(h.store.pool())
+    .await
+    .unwrap();
+    println!("inserted 1,000,000 events in {:?}", started.elapsed());
+
+    let started = std::time::Instant::now();
+    let report = h.sessions.sweep().await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(report.events_purged, 1_000_000);
+    println!(
+        "sweep purged {} events in {took:?} ({} batches of 500, {:?} per batch)",
+        report.events_purged,
+        2000,
+        took / 2000
+    );
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events").await, 0);
 }

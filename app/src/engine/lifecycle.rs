@@ -199,12 +199,15 @@ impl Sessions {
     }
 
     /// Records that the signed-in user just confirmed their password ("sudo mode"), for
-    /// [`Config::sudo_window`](super::Config::sudo_window).
-    pub async fn reauthenticated(&self, current: &CurrentSession) -> Result<(), Error> {
-        match self.store().mark_reauthenticated(&current.id, self.now()).await? {
-            true => Ok(()),
-            false => Err(Error::NotFound),
+    /// [`Config::sudo_window`](super::Config::sudo_window). Like any authentication it issues a fresh token:
+    /// returns the `Set-Cookie` value carrying it.
+    pub async fn reauthenticated(&self, current: &CurrentSession) -> Result<String, Error> {
+        let token = Token::generate();
+        if !self.store().rotate_token(&current.id, &token.digest()).await? {
+            return Err(Error::NotFound);
         }
+        self.store().mark_reauthenticated(&current.id, self.now()).await?;
+        Ok(token.cookie(self.config()))
     }
 
     /// `Ok` when the password was confirmed (or the user signed in) within the sudo window. Fails closed: a store
