@@ -12,7 +12,7 @@ cargo clippy --locked --all-targets --features leptos-sessions/fault-injection -
 # The browser build has its own cfg paths; lint them too (separate target dir, as for the real build).
 cargo clippy --locked -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 say "Rust tests"
-cargo test --locked -p leptos-sessions --features ssr,demo,fault-injection
+cargo test --locked -p leptos-sessions -p server --features leptos-sessions/ssr,leptos-sessions/demo,leptos-sessions/fault-injection
 scripts/build.sh
 scripts/e2e.sh
 say "all tests passed"
