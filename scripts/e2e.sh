@@ -15,16 +15,33 @@ export SESSIONS_GEOIP_DB="$PWD/app/data/geoip/GeoLite2-City-Test.mmdb"
 export SESSIONS_TRUSTED_PROXIES="127.0.0.1/32, ::1"
 # A short sudo window, so one test can wait it out and meet the confirm-password step.
 export SESSIONS_SUDO_WINDOW=15s
-target/release/server serve >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup=""
+trap 'eval "$cleanup"; rm -rf "$work"' EXIT
 
-for _ in $(seq 1 100); do
-  curl -fs "http://$SESSIONS_ADDR/healthz" >/dev/null 2>&1 && break
-  kill -0 $server 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
-curl -fs "http://$SESSIONS_ADDR/healthz" >/dev/null || { echo "server did not start" >&2; cat "$work/server.log"; exit 1; }
+# E2E_BACKEND=postgres runs two server instances on one fresh PostgreSQL schema (the second on the next port).
+if [ "${E2E_BACKEND:-sqlite}" = postgres ]; then
+  pg="${SESSIONS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  schema="e2e_$(date +%s)_$$"
+  psql "$pg" -qc "CREATE SCHEMA $schema"
+  cleanup="psql '$pg' -qc 'DROP SCHEMA $schema CASCADE' >/dev/null 2>&1;"
+  export SESSIONS_DATABASE_URL="$pg?options=-c%20search_path%3D$schema"
+  second="${SESSIONS_ADDR%:*}:$(( ${SESSIONS_ADDR##*:} + 1 ))"
+  export BASE_URL_B="http://$second"
+fi
+
+start() {
+  SESSIONS_ADDR="$1" LEPTOS_SITE_ADDR="$1" target/release/server serve >"$work/server-$1.log" 2>&1 &
+  local pid=$!
+  cleanup="kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; $cleanup"
+  for _ in $(seq 1 150); do
+    curl -fs "http://$1/healthz" >/dev/null 2>&1 && return 0
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "server on $1 did not start" >&2; cat "$work/server-$1.log"; exit 1
+}
+start "$SESSIONS_ADDR"
+[ -n "${second:-}" ] && start "$second"
 
 say "running the browser tests against http://$SESSIONS_ADDR"
-(cd end2end && BASE_URL="http://$SESSIONS_ADDR" npx playwright test "$@") || { echo "--- server log ---"; tail -n 50 "$work/server.log"; exit 1; }
+(cd end2end && BASE_URL="http://$SESSIONS_ADDR" npx playwright test "$@") || { echo "--- server logs ---"; tail -n 50 "$work"/server-*.log; exit 1; }

@@ -13,7 +13,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use leptos_sessions::demo::alerts::Alerts;
 use leptos_sessions::demo::limit::SignInLimiter;
 use leptos_sessions::demo::{guard, headers, shell, users::Users, App};
-use leptos_sessions::engine::{Config, Sessions, SqliteStore};
+use leptos_sessions::engine::{Config, PgStore, SessionStore, Sessions, SqliteStore};
 
 use settings::Settings;
 
@@ -33,8 +33,25 @@ async fn main() {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
     let settings = Settings::from_env()?;
-    let store = SqliteStore::open(&settings.database_url).await?;
-    let users = Users::from_pool(store.pool().clone()).await?;
+    let url = settings.database_url.clone();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PgStore::open(&url).await?;
+        run_with(command, settings, store).await
+    } else if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(&url).await?;
+        run_with(command, settings, store).await
+    } else {
+        Err(format!("SESSIONS_DATABASE_URL must start with sqlite:// or postgres://, got {url:?}").into())
+    }
+}
+
+async fn run_with<S: SessionStore + Clone + 'static>(
+    command: String,
+    settings: Settings,
+    store: S,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // The store has created and migrated the database; the demo's own tables live beside it.
+    let users = Users::open(&settings.database_url).await?;
     match command.as_str() {
         "serve" => serve(settings, store, users).await,
         "migrate" => {
@@ -109,8 +126,12 @@ fn config(settings: &Settings) -> Result<Config, Box<dyn std::error::Error>> {
     Ok(config)
 }
 
-async fn serve(settings: Settings, store: SqliteStore, users: Users) -> Result<(), Box<dyn std::error::Error>> {
-    let alerts = Alerts::from_pool(store.pool().clone()).await?;
+async fn serve<S: SessionStore + 'static>(
+    settings: Settings,
+    store: S,
+    users: Users,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let alerts = Alerts::from_pool(users.pool().clone()).await?;
     // Compile the user-agent rules before the first sign-in needs them.
     leptos_sessions::engine::device::warm_up();
     let config = config(&settings)?.on_new_device({

@@ -20,7 +20,7 @@ pub use store::Alerts;
 
 #[cfg(feature = "ssr")]
 mod store {
-    use sqlx::sqlite::SqlitePool;
+    use sqlx::AnyPool;
     use sqlx::Row;
 
     use super::AlertView;
@@ -29,20 +29,22 @@ mod store {
 
     #[derive(Clone, Debug)]
     pub struct Alerts {
-        pool: SqlitePool,
+        pool: AnyPool,
     }
 
     impl Alerts {
-        pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
+        /// Uses the demo's database connection (see [`crate::demo::users::Users::pool`]); the SQL runs on SQLite
+        /// and PostgreSQL alike.
+        pub async fn from_pool(pool: AnyPool) -> Result<Self, sqlx::Error> {
             sqlx::query(
                 "CREATE TABLE IF NOT EXISTS demo_alerts (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT PRIMARY KEY NOT NULL,
                     user_id TEXT NOT NULL,
                     session_id TEXT NOT NULL,
                     browser_name TEXT, browser_version TEXT, os_name TEXT, os_version TEXT,
                     device_type TEXT NOT NULL, device_model TEXT, app_name TEXT, app_version TEXT,
                     ip_address TEXT,
-                    created_at INTEGER NOT NULL
+                    created_at BIGINT NOT NULL
                 )",
             )
             .execute(&pool)
@@ -56,10 +58,11 @@ mod store {
         /// Queues the "new sign-in" alert for the session's owner.
         pub async fn new_device(&self, s: &SessionRecord) -> Result<(), sqlx::Error> {
             sqlx::query(
-                "INSERT INTO demo_alerts (user_id, session_id, browser_name, browser_version, os_name, os_version,
+                "INSERT INTO demo_alerts (id, user_id, session_id, browser_name, browser_version, os_name, os_version,
                     device_type, device_model, app_name, app_version, ip_address, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unixepoch())",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
+            .bind(uuid::Uuid::now_v7().to_string())
             .bind(&s.user_id)
             .bind(&s.id)
             .bind(&s.browser_name)
@@ -71,6 +74,7 @@ mod store {
             .bind(&s.app_name)
             .bind(&s.app_version)
             .bind(&s.ip_address)
+            .bind(time::OffsetDateTime::now_utc().unix_timestamp())
             .execute(&self.pool)
             .await?;
             Ok(())
@@ -80,8 +84,8 @@ mod store {
             // The place is read from the session row, which the geolocation worker fills in after sign-in.
             let rows = sqlx::query(
                 "SELECT a.*, s.country_code, s.country_name, s.city FROM demo_alerts a
-                 LEFT JOIN sessions s ON s.id = a.session_id
-                 WHERE a.user_id = ? ORDER BY a.id DESC LIMIT 5",
+                 LEFT JOIN sessions s ON CAST(s.id AS TEXT) = a.session_id
+                 WHERE a.user_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT 5",
             )
             .bind(user_id)
             .fetch_all(&self.pool)

@@ -1,15 +1,16 @@
 //! The demo's own accounts: email + argon2id password hash. A host site brings its own users.
 
-use std::str::FromStr;
 use std::sync::LazyLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
 use sqlx::Row;
 
+/// The demo's accounts, on whichever database the sessions use (SQL written to run on SQLite and PostgreSQL).
 #[derive(Clone, Debug)]
 pub struct Users {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 #[derive(Clone, Debug)]
@@ -23,24 +24,25 @@ pub struct User {
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash("not the password of anyone").unwrap_or_default());
 
 impl Users {
+    /// Connects to the same database as the session store (`sqlite://…` or `postgres://…`).
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        Self::from_pool(pool).await
-    }
-
-    pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new().max_connections(4).connect(url).await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS demo_users (
                 id TEXT PRIMARY KEY NOT NULL,
                 email TEXT NOT NULL UNIQUE,
                 password_hash TEXT NOT NULL,
-                created_at INTEGER NOT NULL
+                created_at BIGINT NOT NULL
             )",
         )
         .execute(&pool)
         .await?;
         Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Creates an account; `Ok(None)` when the email is taken.
@@ -52,12 +54,13 @@ impl Users {
             .map_err(sqlx::Error::Protocol)?;
         let user = User { id: uuid::Uuid::now_v7().to_string(), email: email.to_owned(), password_hash };
         let inserted = sqlx::query(
-            "INSERT INTO demo_users (id, email, password_hash, created_at) VALUES (?, ?, ?, unixepoch())
+            "INSERT INTO demo_users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (email) DO NOTHING",
         )
         .bind(&user.id)
         .bind(&user.email)
         .bind(&user.password_hash)
+        .bind(time::OffsetDateTime::now_utc().unix_timestamp())
         .execute(&self.pool)
         .await?;
         Ok((inserted.rows_affected() == 1).then_some(user))
@@ -65,7 +68,7 @@ impl Users {
 
     /// The account with this email and password, or `None` without saying which was wrong.
     pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<User>, sqlx::Error> {
-        let user = self.find("SELECT id, email, password_hash FROM demo_users WHERE email = ?", email).await?;
+        let user = self.find("SELECT id, email, password_hash FROM demo_users WHERE email = $1", email).await?;
         let hash = user.as_ref().map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify(&password, &hash)).await.unwrap_or(false);
@@ -79,7 +82,7 @@ impl Users {
             .await
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
             .map_err(sqlx::Error::Protocol)?;
-        sqlx::query("UPDATE demo_users SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE demo_users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
             .execute(&self.pool)
@@ -96,11 +99,11 @@ impl Users {
     }
 
     pub async fn by_email(&self, email: &str) -> Result<Option<User>, sqlx::Error> {
-        self.find("SELECT id, email, password_hash FROM demo_users WHERE email = ?", &normalize_email(email)).await
+        self.find("SELECT id, email, password_hash FROM demo_users WHERE email = $1", &normalize_email(email)).await
     }
 
     pub async fn by_id(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
-        self.find("SELECT id, email, password_hash FROM demo_users WHERE id = ?", id).await
+        self.find("SELECT id, email, password_hash FROM demo_users WHERE id = $1", id).await
     }
 
     async fn find(&self, sql: &'static str, key: &str) -> Result<Option<User>, sqlx::Error> {

@@ -23,7 +23,7 @@ pub use geo::Geo;
 pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
-pub use store::{Event, Place, SessionRecord, SessionStore, SqliteStore};
+pub use store::{Event, PgStore, Place, SessionRecord, SessionStore, SqliteStore};
 pub use sweep::SweepReport;
 pub use trail::LastLogin;
 

@@ -14,6 +14,8 @@ pub struct SweepReport {
     pub pruned: u64,
     pub events_purged: u64,
     pub rows_purged: u64,
+    /// Another instance was sweeping, so this one did nothing.
+    pub skipped: bool,
 }
 
 impl Sessions {
@@ -26,6 +28,17 @@ impl Sessions {
     /// # Ok(()) }
     /// ```
     pub async fn sweep(&self) -> Result<SweepReport, Error> {
+        if !self.store().try_sweep_lock().await? {
+            return Ok(SweepReport { skipped: true, ..SweepReport::default() });
+        }
+        let result = self.sweep_locked().await;
+        if let Err(err) = self.store().release_sweep_lock().await {
+            tracing::warn!(error = %err, "could not release the sweep lock; it ends with the connection");
+        }
+        result
+    }
+
+    async fn sweep_locked(&self) -> Result<SweepReport, Error> {
         let config = self.config();
         let now = self.now();
         let mut report = SweepReport::default();

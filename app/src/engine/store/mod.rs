@@ -1,7 +1,9 @@
 //! Storage: one narrow trait, one implementation per database. SQL lives only below this module.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use serde_json::Value;
@@ -244,6 +246,16 @@ pub trait SessionStore: Send + Sync {
 
     /// Sanctioned path: deletes up to `limit` events older than `before`. Returns how many.
     async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error>;
+
+    /// Takes the sweep lock so that only one instance sweeps at a time; false when another holds it.
+    async fn try_sweep_lock(&self) -> Result<bool, sqlx::Error> {
+        Ok(true)
+    }
+
+    /// Releases the sweep lock.
+    async fn release_sweep_lock(&self) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
 
     /// Sanctioned path: erases a user: their rows, their events, and the identities typed on failed attempts
     /// against `identities`. Returns (rows, events) deleted.

@@ -1,0 +1,673 @@
+use std::str::FromStr;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, Row, Transaction};
+use time::OffsetDateTime;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use super::{Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
+
+/// The multi-instance backend: every server instance shares one PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+    /// The connection holding the sweep's advisory lock while this instance sweeps.
+    sweep_lock: std::sync::Arc<Mutex<Option<PoolConnection<Postgres>>>>,
+}
+
+/// Advisory-lock key of the sweep: one instance at a time.
+const SWEEP_LOCK: i64 = 0x5e55_1045_5eef;
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) and runs `migrations/postgres`.
+    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+        let options = PgConnectOptions::from_str(url)?;
+        Self::connect_with(options).await
+    }
+
+    /// Connects with explicit options (a `search_path`, say) and runs the migrations.
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self, sqlx::Error> {
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        Self::from_pool(pool).await
+    }
+
+    /// Uses an existing pool (the host's), running this crate's migrations on it.
+    pub async fn from_pool(pool: PgPool) -> Result<Self, sqlx::Error> {
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(Self { pool, sweep_lock: Default::default() })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Ids come from cookies and forms: anything that is not a UUID matches no row.
+fn uid(s: &str) -> Option<Uuid> {
+    Uuid::try_parse(s).ok()
+}
+
+fn text_id(row: &PgRow, col: &str) -> Result<String, sqlx::Error> {
+    Ok(row.try_get::<Uuid, _>(col)?.to_string())
+}
+
+fn opt_text_id(row: &PgRow, col: &str) -> Result<Option<String>, sqlx::Error> {
+    Ok(row.try_get::<Option<Uuid>, _>(col)?.map(|u| u.to_string()))
+}
+
+fn record(row: &PgRow) -> Result<SessionRecord, sqlx::Error> {
+    Ok(SessionRecord {
+        id: text_id(row, "id")?,
+        user_id: row.try_get("user_id")?,
+        device_id: opt_text_id(row, "device_id")?,
+        auth_method: row.try_get("auth_method")?,
+        auth_provider: row.try_get("auth_provider")?,
+        auth_detail: row.try_get("auth_detail")?,
+        ip_address: row.try_get("ip_address")?,
+        user_agent: row.try_get("user_agent")?,
+        browser_name: row.try_get("browser_name")?,
+        browser_version: row.try_get("browser_version")?,
+        os_name: row.try_get("os_name")?,
+        os_version: row.try_get("os_version")?,
+        device_type: row.try_get("device_type")?,
+        device_model: row.try_get("device_model")?,
+        app_name: row.try_get("app_name")?,
+        app_version: row.try_get("app_version")?,
+        app_build: row.try_get("app_build")?,
+        client_hints: row.try_get("client_hints")?,
+        country_code: row.try_get("country_code")?,
+        country_name: row.try_get("country_name")?,
+        region: row.try_get("region")?,
+        city: row.try_get("city")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        last_seen_ip: row.try_get("last_seen_ip")?,
+        ended_at: row.try_get("ended_at")?,
+        ended_reason: row.try_get("ended_reason")?,
+        ended_by: row.try_get("ended_by")?,
+    })
+}
+
+fn event(row: &PgRow) -> Result<Event, sqlx::Error> {
+    Ok(Event {
+        id: text_id(row, "id")?,
+        kind: row.try_get("kind")?,
+        user_id: row.try_get("user_id")?,
+        session_id: opt_text_id(row, "session_id")?,
+        identity: row.try_get("identity")?,
+        device_id: opt_text_id(row, "device_id")?,
+        auth_method: row.try_get("auth_method")?,
+        auth_provider: row.try_get("auth_provider")?,
+        auth_detail: row.try_get("auth_detail")?,
+        failure_reason: row.try_get("failure_reason")?,
+        revoked_reason: row.try_get("revoked_reason")?,
+        ip_address: row.try_get("ip_address")?,
+        user_agent: row.try_get("user_agent")?,
+        browser_name: row.try_get("browser_name")?,
+        browser_version: row.try_get("browser_version")?,
+        os_name: row.try_get("os_name")?,
+        os_version: row.try_get("os_version")?,
+        device_type: row.try_get("device_type")?,
+        device_model: row.try_get("device_model")?,
+        app_name: row.try_get("app_name")?,
+        app_version: row.try_get("app_version")?,
+        app_build: row.try_get("app_build")?,
+        client_hints: row.try_get("client_hints")?,
+        country_code: row.try_get("country_code")?,
+        country_name: row.try_get("country_name")?,
+        region: row.try_get("region")?,
+        city: row.try_get("city")?,
+        latitude: row.try_get("latitude")?,
+        longitude: row.try_get("longitude")?,
+        request_id: row.try_get("request_id")?,
+        metadata: row.try_get("metadata")?,
+        occurred_at: row.try_get("occurred_at")?,
+    })
+}
+
+async fn insert_event(tx: &mut Transaction<'_, Postgres>, e: &Event) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions_events (id, kind, user_id, session_id, identity, device_id, auth_method, auth_provider,
+            auth_detail, failure_reason, revoked_reason, ip_address, user_agent, browser_name, browser_version,
+            os_name, os_version, device_type, device_model, app_name, app_version, app_build, client_hints,
+            country_code, country_name, region, city, latitude, longitude, request_id, metadata, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+            $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
+    )
+    .bind(uid(&e.id).unwrap_or_else(Uuid::now_v7))
+    .bind(&e.kind)
+    .bind(&e.user_id)
+    .bind(e.session_id.as_deref().and_then(uid))
+    .bind(&e.identity)
+    .bind(e.device_id.as_deref().and_then(uid))
+    .bind(&e.auth_method)
+    .bind(&e.auth_provider)
+    .bind(&e.auth_detail)
+    .bind(&e.failure_reason)
+    .bind(&e.revoked_reason)
+    .bind(&e.ip_address)
+    .bind(&e.user_agent)
+    .bind(&e.browser_name)
+    .bind(&e.browser_version)
+    .bind(&e.os_name)
+    .bind(&e.os_version)
+    .bind(&e.device_type)
+    .bind(&e.device_model)
+    .bind(&e.app_name)
+    .bind(&e.app_version)
+    .bind(&e.app_build)
+    .bind(&e.client_hints)
+    .bind(&e.country_code)
+    .bind(&e.country_name)
+    .bind(&e.region)
+    .bind(&e.city)
+    .bind(e.latitude)
+    .bind(e.longitude)
+    .bind(&e.request_id)
+    .bind(&e.metadata)
+    .bind(e.occurred_at.unwrap_or_else(OffsetDateTime::now_utc))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn end_events(
+    tx: &mut Transaction<'_, Postgres>,
+    rows: Vec<PgRow>,
+    e: &Ending<'_>,
+) -> Result<Vec<Ended>, sqlx::Error> {
+    let mut ended = Vec::with_capacity(rows.len());
+    for row in rows {
+        let row = record(&row)?;
+        let event = e.event_kind.map(|kind| Event::for_ending(&row, e, kind));
+        if let Some(event) = &event {
+            insert_event(tx, event).await?;
+        }
+        ended.push(Ended { row, event });
+    }
+    Ok(ended)
+}
+
+async fn unlock(tx: &mut Transaction<'_, Postgres>, purpose: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT set_config('sessions.trail_unlock', $1, true)").bind(purpose).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Serializes the sign-ins and prunes of one user across every instance, for the rest of the transaction.
+async fn lock_user(tx: &mut Transaction<'_, Postgres>, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(user_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn prune_in(
+    tx: &mut Transaction<'_, Postgres>,
+    user_id: &str,
+    keep: Option<&str>,
+    cap: usize,
+    e: &Ending<'_>,
+) -> Result<Vec<Ended>, sqlx::Error> {
+    let others_allowed = if keep.is_some() { cap.saturating_sub(1) } else { cap };
+    let rows = sqlx::query(
+        "UPDATE sessions SET ended_at = $1, ended_reason = $2, ended_by = $3
+         WHERE id IN (
+             SELECT id FROM sessions WHERE user_id = $4 AND ended_at IS NULL AND id IS DISTINCT FROM $5
+             ORDER BY last_seen_at DESC, id DESC OFFSET $6)
+         RETURNING *",
+    )
+    .bind(e.at)
+    .bind(e.reason)
+    .bind(e.by)
+    .bind(user_id)
+    .bind(keep.and_then(uid))
+    .bind(others_allowed as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    end_events(tx, rows, e).await
+}
+
+#[async_trait::async_trait]
+impl SessionStore for PgStore {
+    async fn insert(
+        &self,
+        r: &SessionRecord,
+        token_digest: &str,
+        cap: usize,
+        prune: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error> {
+        let now = r.created_at.unwrap_or(prune.at);
+        let mut tx = self.pool.begin().await?;
+        lock_user(&mut tx, &r.user_id).await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
+                ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
+                app_name, app_version, app_build, client_hints, created_at, last_seen_at, last_seen_ip,
+                reauthenticated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                $22, $20)",
+        )
+        .bind(uid(&r.id).unwrap_or_else(Uuid::now_v7))
+        .bind(&r.user_id)
+        .bind(token_digest)
+        .bind(r.device_id.as_deref().and_then(uid))
+        .bind(&r.auth_method)
+        .bind(&r.auth_provider)
+        .bind(&r.auth_detail)
+        .bind(&r.ip_address)
+        .bind(&r.user_agent)
+        .bind(&r.browser_name)
+        .bind(&r.browser_version)
+        .bind(&r.os_name)
+        .bind(&r.os_version)
+        .bind(&r.device_type)
+        .bind(&r.device_model)
+        .bind(&r.app_name)
+        .bind(&r.app_version)
+        .bind(&r.app_build)
+        .bind(&r.client_hints)
+        .bind(now)
+        .bind(r.last_seen_at.unwrap_or(now))
+        .bind(&r.last_seen_ip)
+        .execute(&mut *tx)
+        .await?;
+        let ended = prune_in(&mut tx, &r.user_id, Some(&r.id), cap, prune).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT id, user_id, created_at, last_seen_at FROM sessions WHERE token_digest = $1 AND ended_at IS NULL",
+        )
+        .bind(token_digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(LiveSession {
+                id: text_id(&row, "id")?,
+                user_id: row.try_get("user_id")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch(
+        &self,
+        id: &str,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+        stale_before: OffsetDateTime,
+    ) -> Result<bool, sqlx::Error> {
+        let Some(id) = uid(id) else { return Ok(false) };
+        let done = sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1, last_seen_ip = COALESCE($2, last_seen_ip)
+             WHERE id = $3 AND ended_at IS NULL AND last_seen_at < $4",
+        )
+        .bind(at)
+        .bind(ip)
+        .bind(id)
+        .bind(stale_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT * FROM sessions WHERE user_id = $1 AND ended_at IS NULL ORDER BY last_seen_at DESC, created_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn end(&self, user_id: &str, id: &str, e: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error> {
+        let Some(id) = uid(id) else { return Ok(None) };
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "UPDATE sessions SET ended_at = $1, ended_reason = $2, ended_by = $3
+             WHERE id = $4 AND user_id = $5 AND ended_at IS NULL RETURNING *",
+        )
+        .bind(e.at)
+        .bind(e.reason)
+        .bind(e.by)
+        .bind(id)
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ended = end_events(&mut tx, rows, e).await?;
+        tx.commit().await?;
+        Ok(ended.into_iter().next())
+    }
+
+    async fn end_others(&self, user_id: &str, keep: &str, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "UPDATE sessions SET ended_at = $1, ended_reason = $2, ended_by = $3
+             WHERE user_id = $4 AND id IS DISTINCT FROM $5 AND ended_at IS NULL RETURNING *",
+        )
+        .bind(e.at)
+        .bind(e.reason)
+        .bind(e.by)
+        .bind(user_id)
+        .bind(uid(keep))
+        .fetch_all(&mut *tx)
+        .await?;
+        let ended = end_events(&mut tx, rows, e).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn supersede(
+        &self,
+        user_id: &str,
+        keep: &str,
+        device_id: Option<&str>,
+        previous: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at = $1, ended_reason = 'superseded'
+             WHERE user_id = $2 AND id <> $3 AND ended_at IS NULL AND (device_id = $4 OR id = $5)",
+        )
+        .bind(at)
+        .bind(user_id)
+        .bind(uid(keep))
+        .bind(device_id.and_then(uid))
+        .bind(previous.and_then(uid))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
+        let Some(id) = uid(id) else { return Ok(false) };
+        let done = sqlx::query(
+            "UPDATE sessions SET auth_detail = jsonb_set(COALESCE(auth_detail, '{}'::jsonb), '{second_factor}', to_jsonb($1::text))
+             WHERE id = $2 AND ended_at IS NULL",
+        )
+        .bind(factor)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_event(&self, e: &Event) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        insert_event(&mut tx, e).await?;
+        tx.commit().await
+    }
+
+    async fn is_new_device(
+        &self,
+        user_id: &str,
+        except: &str,
+        fp: &Fingerprint<'_>,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT
+                EXISTS (SELECT 1 FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2)
+                  OR EXISTS (SELECT 1 FROM sessions_events WHERE user_id = $1 AND kind = 'login') AS known_user,
+                EXISTS (SELECT 1 FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2
+                        AND device_type IS NOT DISTINCT FROM $3 AND os_name IS NOT DISTINCT FROM $4
+                        AND browser_name IS NOT DISTINCT FROM $5 AND app_name IS NOT DISTINCT FROM $6)
+                  OR EXISTS (SELECT 1 FROM sessions_events WHERE user_id = $1 AND kind = 'login'
+                        AND device_type IS NOT DISTINCT FROM $3 AND os_name IS NOT DISTINCT FROM $4
+                        AND browser_name IS NOT DISTINCT FROM $5 AND app_name IS NOT DISTINCT FROM $6) AS seen",
+        )
+        .bind(user_id)
+        .bind(uid(except))
+        .bind(fp.device_type)
+        .bind(fp.os_name)
+        .bind(fp.browser_name)
+        .bind(fp.app_name)
+        .fetch_one(&self.pool)
+        .await?;
+        let known: bool = row.try_get("known_user")?;
+        let seen: bool = row.try_get("seen")?;
+        Ok(known.then_some(!seen))
+    }
+
+    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions_events WHERE identity = $1 AND kind = 'failed_login' AND occurred_at > $2",
+        )
+        .bind(identity)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u64)
+    }
+
+    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT * FROM sessions_events
+             WHERE user_id = $1
+                OR (kind = 'failed_login' AND identity IN (
+                    SELECT identity FROM sessions_events
+                    WHERE user_id = $1 AND kind = 'login' AND identity IS NOT NULL))
+             ORDER BY occurred_at DESC, id DESC
+             LIMIT $2 OFFSET $3",
+        )
+        .bind(user_id)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event).collect()
+    }
+
+    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error> {
+        let Some(device_id) = uid(device_id) else { return Ok(None) };
+        let row = sqlx::query(
+            "SELECT * FROM sessions_events WHERE device_id = $1 AND kind = 'login' ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        )
+        .bind(device_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(event).transpose()
+    }
+
+    async fn set_place(&self, session_id: Option<&str>, event_id: Option<&str>, p: &Place) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(id) = session_id.and_then(uid) {
+            sqlx::query(
+                "UPDATE sessions SET country_code = $1, country_name = $2, region = $3, city = $4 WHERE id = $5",
+            )
+            .bind(&p.country_code)
+            .bind(&p.country_name)
+            .bind(&p.region)
+            .bind(&p.city)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(id) = event_id.and_then(uid) {
+            unlock(&mut tx, "geo_backfill").await?;
+            sqlx::query(
+                "UPDATE sessions_events SET country_code = $1, country_name = $2, region = $3, city = $4, latitude = $5,
+                    longitude = $6 WHERE id = $7",
+            )
+            .bind(&p.country_code)
+            .bind(&p.country_name)
+            .bind(&p.region)
+            .bind(&p.city)
+            .bind(p.latitude)
+            .bind(p.longitude)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM sessions WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(uid(after).unwrap_or_else(Uuid::nil))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn update_device(&self, r: &SessionRecord) -> Result<(), sqlx::Error> {
+        let Some(id) = uid(&r.id) else { return Ok(()) };
+        sqlx::query(
+            "UPDATE sessions SET browser_name = $1, browser_version = $2, os_name = $3, os_version = $4, device_type = $5,
+                device_model = $6, app_name = $7, app_version = $8, app_build = $9 WHERE id = $10",
+        )
+        .bind(&r.browser_name)
+        .bind(&r.browser_version)
+        .bind(&r.os_name)
+        .bind(&r.os_version)
+        .bind(&r.device_type)
+        .bind(&r.device_model)
+        .bind(&r.app_name)
+        .bind(&r.app_version)
+        .bind(&r.app_build)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error> {
+        let Some(id) = uid(id) else { return Ok(false) };
+        let done = sqlx::query("UPDATE sessions SET token_digest = $1 WHERE id = $2 AND ended_at IS NULL")
+            .bind(token_digest)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error> {
+        let Some(id) = uid(id) else { return Ok(false) };
+        let done = sqlx::query("UPDATE sessions SET reauthenticated_at = $1 WHERE id = $2 AND ended_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+        let Some(id) = uid(id) else { return Ok(None) };
+        let at: Option<Option<OffsetDateTime>> =
+            sqlx::query_scalar("SELECT reauthenticated_at FROM sessions WHERE id = $1 AND ended_at IS NULL")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(at.flatten())
+    }
+
+    async fn expire_batch(
+        &self,
+        idle_before: Option<OffsetDateTime>,
+        created_before: Option<OffsetDateTime>,
+        limit: u32,
+        e: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "UPDATE sessions SET ended_at = $1, ended_reason = $2, ended_by = $3
+             WHERE id IN (
+                 SELECT id FROM sessions WHERE ended_at IS NULL AND (last_seen_at < $4 OR created_at < $5)
+                 LIMIT $6 FOR UPDATE SKIP LOCKED)
+             RETURNING *",
+        )
+        .bind(e.at)
+        .bind(e.reason)
+        .bind(e.by)
+        .bind(idle_before)
+        .bind(created_before)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let ended = end_events(&mut tx, rows, e).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT user_id FROM sessions WHERE ended_at IS NULL GROUP BY user_id HAVING COUNT(*) > $1 LIMIT $2",
+        )
+        .bind(cap as i64)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    async fn prune(&self, user_id: &str, cap: usize, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        lock_user(&mut tx, user_id).await?;
+        let ended = prune_in(&mut tx, user_id, None, cap, e).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at < $1 LIMIT $2)")
+                .bind(before)
+                .bind(i64::from(limit))
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        unlock(&mut tx, "retention").await?;
+        let done = sqlx::query(
+            "DELETE FROM sessions_events WHERE id IN (SELECT id FROM sessions_events WHERE occurred_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        unlock(&mut tx, "erasure").await?;
+        let rows = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        let events =
+            sqlx::query("DELETE FROM sessions_events WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE sessions_events SET identity = NULL WHERE identity = ANY($1)")
+            .bind(identities)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((rows.rows_affected(), events.rows_affected()))
+    }
+
+    async fn try_sweep_lock(&self) -> Result<bool, sqlx::Error> {
+        let mut held = self.sweep_lock.lock().await;
+        if held.is_some() {
+            return Ok(false);
+        }
+        let mut conn = self.pool.acquire().await?;
+        let got: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(SWEEP_LOCK).fetch_one(&mut *conn).await?;
+        if got {
+            *held = Some(conn);
+        }
+        Ok(got)
+    }
+
+    async fn release_sweep_lock(&self) -> Result<(), sqlx::Error> {
+        if let Some(mut conn) = self.sweep_lock.lock().await.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(SWEEP_LOCK).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,355 @@
+//! One behaviour suite, run against both backends: every test below runs once on SQLite and once on
+//! PostgreSQL (from `SESSIONS_TEST_POSTGRES_URL`, each test in its own schema). With CI=true an unreachable
+//! PostgreSQL fails the suite; locally those tests say why they skipped.
+
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::routing::get;
+use axum::{Extension, Router};
+use http::{header, Request};
+use leptos_sessions::engine::{
+    Auth, Config, CurrentSession, Error, PgStore, Place, RequestMeta, SessionRecord, SessionStore, Sessions,
+    SqliteStore,
+};
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+const SECRET: &str = "conformance secret that is long enough";
+const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36";
+const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
+
+#[derive(Clone)]
+enum Store {
+    Sqlite(SqliteStore, Arc<tempfile::TempDir>),
+    Postgres(PgStore, String),
+}
+
+impl Store {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        Store::Sqlite(SqliteStore::open(&url).await.unwrap(), Arc::new(dir))
+    }
+
+    /// A fresh schema on the test server, or `None` (with the reason printed) when there is none locally.
+    async fn postgres() -> Option<Self> {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        let url = match std::env::var("SESSIONS_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ if ci => panic!("CI=true but SESSIONS_TEST_POSTGRES_URL is not set: the PostgreSQL suite must run in CI"),
+            _ => {
+                eprintln!(
+                    "skipped: set SESSIONS_TEST_POSTGRES_URL=postgres://… to run the PostgreSQL conformance tests"
+                );
+                return None;
+            }
+        };
+        let admin = match sqlx::PgPool::connect(&url).await {
+            Ok(pool) => pool,
+            Err(err) if ci => panic!("CI=true and PostgreSQL at {url} is unreachable: {err}"),
+            Err(err) => {
+                eprintln!("skipped: PostgreSQL at {url} is unreachable ({err})");
+                return None;
+            }
+        };
+        let schema = format!("conformance_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.unwrap();
+        Some(Store::Postgres(Self::pg_in(&url, &schema).await, schema))
+    }
+
+    async fn pg_in(url: &str, schema: &str) -> PgStore {
+        let options = sqlx::postgres::PgConnectOptions::from_str(url).unwrap().options([("search_path", schema)]);
+        PgStore::connect_with(options).await.unwrap()
+    }
+
+    /// A second, independent connection pool on the same database: another server instance.
+    async fn another_instance(&self) -> Self {
+        match self {
+            Store::Sqlite(s, dir) => {
+                let url = format!("sqlite://{}", dir.path().join("c.db").display());
+                let _ = s;
+                Store::Sqlite(SqliteStore::open(&url).await.unwrap(), dir.clone())
+            }
+            Store::Postgres(_, schema) => {
+                let url = std::env::var("SESSIONS_TEST_POSTGRES_URL").unwrap();
+                Store::Postgres(Self::pg_in(&url, schema).await, schema.clone())
+            }
+        }
+    }
+
+    /// Removes a passed test's schema (a failed one is kept for inspection).
+    async fn drop_schema(&self) {
+        if let Store::Postgres(s, schema) = self {
+            let sql = format!("DROP SCHEMA {schema} CASCADE");
+            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(s.pool()).await;
+        }
+    }
+
+    fn sessions(&self, tweak: impl FnOnce(Config) -> Config) -> Sessions {
+        let config = tweak(Config::new(SECRET).unwrap().secure_cookies(false));
+        match self {
+            Store::Sqlite(s, _) => Sessions::new(config, s.clone()),
+            Store::Postgres(s, _) => Sessions::new(config, s.clone()),
+        }
+    }
+
+    fn store(&self) -> &dyn SessionStore {
+        match self {
+            Store::Sqlite(s, _) => s,
+            Store::Postgres(s, _) => s,
+        }
+    }
+
+    async fn live(&self, user: &str) -> Vec<SessionRecord> {
+        self.store().list_live(user).await.unwrap()
+    }
+
+    /// Runs portable SQL (no parameters) and returns the rows affected.
+    async fn exec(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+        match self {
+            Store::Sqlite(s, _) => sqlx::query(sql).execute(s.pool()).await.map(|r| r.rows_affected()),
+            Store::Postgres(s, _) => sqlx::query(sql).execute(s.pool()).await.map(|r| r.rows_affected()),
+        }
+    }
+
+    async fn count(&self, sql: &'static str) -> i64 {
+        match self {
+            Store::Sqlite(s, _) => sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap(),
+            Store::Postgres(s, _) => sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap(),
+        }
+    }
+}
+
+fn meta(ua: &str) -> RequestMeta {
+    RequestMeta { ip: "203.0.113.7".parse().ok(), user_agent: Some(ua.into()), ..RequestMeta::default() }
+}
+
+fn current(id: &str, user: &str) -> CurrentSession {
+    CurrentSession { id: id.into(), user_id: user.into() }
+}
+
+fn pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn whoami(sessions: &Sessions, cookie: &str) -> String {
+    let app =
+        Router::new()
+            .route(
+                "/me",
+                get(|c: Option<Extension<CurrentSession>>| async move {
+                    c.map(|Extension(c)| c.user_id).unwrap_or_default()
+                }),
+            )
+            .layer(sessions.layer());
+    let res =
+        app.oneshot(Request::get("/me").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await.unwrap();
+    assert!(res.status().is_success(), "status {}", res.status());
+    String::from_utf8(axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap().to_vec()).unwrap()
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name(super::Store::sqlite().await).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() {
+                if let Some(store) = super::Store::postgres().await {
+                    super::$name(store.clone()).await;
+                    store.drop_schema().await;
+                }
+            } )*
+        }
+    };
+}
+
+on_both_backends!(
+    registry_sign_in_revoke_and_next_request,
+    trail_is_append_only_with_sanctioned_paths,
+    failures_history_last_login_and_supersede,
+    new_devices_and_hooks,
+    sweep_expires_prunes_and_purges,
+    cap_holds_under_concurrent_sign_ins,
+    password_change_and_sudo_mode,
+    places_and_rederive,
+    revocation_is_coherent_across_instances,
+);
+
+async fn registry_sign_in_revoke_and_next_request(store: Store) {
+    let s = store.sessions(|c| c);
+    let a = s.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
+    let b = s.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
+    assert_eq!(whoami(&s, &pair(&b.set_cookies[0])).await, "u1");
+    let me = current(&a.session_id, "u1");
+    assert!(matches!(s.revoke(&me, "not-a-uuid", &RequestMeta::default()).await, Err(Error::NotFound)));
+    assert!(matches!(
+        s.revoke(&current(&a.session_id, "u2"), &b.session_id, &RequestMeta::default()).await,
+        Err(Error::NotFound)
+    ));
+    s.revoke(&me, &b.session_id, &RequestMeta::default()).await.unwrap();
+    assert_eq!(whoami(&s, &pair(&b.set_cookies[0])).await, "");
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions WHERE ended_reason = 'user_revoked'").await, 1);
+    let live = store.live("u1").await;
+    assert_eq!(live.len(), 1);
+    assert_eq!((live[0].browser_name.as_deref(), live[0].os_name.as_deref()), (Some("Chrome"), Some("macOS")));
+    assert_eq!(s.revoke_others(&me, &RequestMeta::default()).await.unwrap(), 0);
+    s.sign_out(&me, &RequestMeta::default()).await.unwrap();
+    assert_eq!(whoami(&s, &pair(&a.set_cookies[0])).await, "");
+}
+
+async fn trail_is_append_only_with_sanctioned_paths(store: Store) {
+    let s = store.sessions(|c| c);
+    let a = s.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME)).await.unwrap();
+    s.record_failed_attempt(&meta(FIREFOX), "ADA@example.com", "invalid_credentials").await.unwrap();
+    s.sign_out(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events").await, 3);
+    let update = store.exec("UPDATE sessions_events SET kind = 'logout'").await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    assert!(store.exec("DELETE FROM sessions_events").await.unwrap_err().to_string().contains("append-only"));
+    let (rows, events) = s.forget("u1", &["ada@example.com".into()]).await.unwrap();
+    assert_eq!((rows, events), (1, 2));
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE identity IS NOT NULL").await, 0);
+    assert!(store.exec("DELETE FROM sessions_events").await.is_err(), "locked again after the erasure");
+    assert_eq!(s.purge_events(Duration::ZERO).await.unwrap(), 1);
+}
+
+async fn failures_history_last_login_and_supersede(store: Store) {
+    let s = store.sessions(|c| c);
+    let first = s.sign_in("u1", &Auth::oauth("github").identity("ada@example.com"), &meta(CHROME)).await.unwrap();
+    let device_cookie = pair(&first.set_cookies[1]);
+    let (parts, ()) = Request::get("/").header(header::COOKIE, device_cookie).body(()).unwrap().into_parts();
+    let browser = RequestMeta { user_agent: Some(CHROME.into()), ..s.request_meta(&parts) };
+    assert_eq!(s.last_login(&browser).await.unwrap().auth_method, "oauth");
+    let second = s.sign_in("u1", &Auth::password(), &browser).await.unwrap();
+    assert_eq!(store.live("u1").await.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [second.session_id]);
+    s.record_failed_attempt(&meta(FIREFOX), " Ada@Example.com ", "invalid_credentials").await.unwrap();
+    s.record_failed_attempt(&meta(FIREFOX), "bob@example.com", "invalid_credentials").await.unwrap();
+    let history: Vec<String> = s.history("u1", 10, 0).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(history, ["failed_login", "login", "login"]);
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM sessions_events WHERE kind = 'failed_login' AND user_id IS NOT NULL").await,
+        0
+    );
+    assert!(s.mark_second_factor(&current(&store.live("u1").await[0].id, "u1"), "totp").await.unwrap());
+}
+
+async fn new_devices_and_hooks(store: Store) {
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (a, b) = (seen.clone(), seen.clone());
+    let s = store.sessions(move |c| {
+        c.on_new_device(move |row, _| {
+            a.lock().unwrap().push(format!("new {}", row.browser_name.clone().unwrap_or_default()))
+        })
+        .on_session_revoked(move |_, _, reason| b.lock().unwrap().push(format!("revoked {reason}")))
+    });
+    let first = s.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
+    assert!(!first.new_device);
+    assert!(s.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap().new_device);
+    assert!(!s.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap().new_device);
+    s.revoke_others(&current(&first.session_id, "u1"), &RequestMeta::default()).await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), ["new Firefox", "revoked logout_everywhere", "revoked logout_everywhere"]);
+}
+
+async fn sweep_expires_prunes_and_purges(store: Store) {
+    let now = Arc::new(Mutex::new(OffsetDateTime::now_utc()));
+    let c = now.clone();
+    let s = store.sessions(move |config| {
+        config.idle_timeout(Some(Duration::from_secs(3600))).session_cap(3).clock(move || *c.lock().unwrap())
+    });
+    for i in 0..5 {
+        s.sign_in(&format!("idle{i}"), &Auth::password(), &meta(CHROME)).await.unwrap();
+    }
+    *now.lock().unwrap() += Duration::from_secs(7200);
+    s.sign_in("fresh", &Auth::password(), &meta(CHROME)).await.unwrap();
+    let report = s.sweep().await.unwrap();
+    assert_eq!((report.expired, report.skipped), (5, false));
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").await, 1);
+    *now.lock().unwrap() += Duration::from_secs(400 * 24 * 3600);
+    let report = s.sweep().await.unwrap();
+    assert_eq!(report.expired, 1);
+    assert!(report.events_purged >= 6 && report.rows_purged == 5, "{report:?}");
+}
+
+async fn cap_holds_under_concurrent_sign_ins(store: Store) {
+    let s = store.sessions(|c| c.session_cap(10));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap() })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.live("u1").await.len(), 10);
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE revoked_reason = 'pruned'").await, 40);
+}
+
+async fn password_change_and_sudo_mode(store: Store) {
+    let now = Arc::new(Mutex::new(OffsetDateTime::now_utc()));
+    let c = now.clone();
+    let s = store.sessions(move |config| config.clock(move || *c.lock().unwrap()));
+    let a = s.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
+    let b = s.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
+    let me = current(&a.session_id, "u1");
+    *now.lock().unwrap() += Duration::from_secs(3600);
+    assert!(matches!(s.revoke(&me, &b.session_id, &RequestMeta::default()).await, Err(Error::ReauthRequired)));
+    let rotated = s.reauthenticated(&me).await.unwrap();
+    assert_eq!(whoami(&s, &pair(&a.set_cookies[0])).await, "");
+    let fresh = s.password_changed(&me, &RequestMeta::default()).await.unwrap();
+    assert_eq!(whoami(&s, &pair(&rotated)).await, "");
+    assert_eq!(whoami(&s, &pair(&fresh)).await, "u1");
+    assert_eq!(whoami(&s, &pair(&b.set_cookies[0])).await, "");
+    assert_eq!(s.end_all("u1", "admin_revoked", Some("admin:1")).await.unwrap(), 1);
+}
+
+async fn places_and_rederive(store: Store) {
+    let s = store.sessions(|c| c);
+    let a = s.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
+    let event = s.history("u1", 1, 0).await.unwrap().pop().unwrap();
+    let place = Place {
+        country_code: Some("GB".into()),
+        city: Some("London".into()),
+        latitude: Some(51.51),
+        ..Place::default()
+    };
+    store.store().set_place(Some(&a.session_id), Some(&event.id), &place).await.unwrap();
+    assert_eq!(store.live("u1").await[0].city.as_deref(), Some("London"));
+    assert_eq!(s.history("u1", 1, 0).await.unwrap()[0].latitude, Some(51.51));
+    assert!(store.exec("UPDATE sessions_events SET city = 'Paris'").await.is_err());
+    store.exec("UPDATE sessions SET browser_name = 'Netscape'").await.unwrap();
+    assert_eq!(s.rederive().await.unwrap(), 1);
+    assert_eq!(store.live("u1").await[0].browser_name.as_deref(), Some("Chrome"));
+}
+
+async fn revocation_is_coherent_across_instances(store: Store) {
+    let instance_a = store.sessions(|c| c);
+    let other = store.another_instance().await;
+    let instance_b = other.sessions(|c| c);
+    let mine = instance_a.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
+    let theirs = instance_a.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
+    assert_eq!(whoami(&instance_b, &pair(&theirs.set_cookies[0])).await, "u1");
+    instance_a.revoke(&current(&mine.session_id, "u1"), &theirs.session_id, &RequestMeta::default()).await.unwrap();
+    assert_eq!(
+        whoami(&instance_b, &pair(&theirs.set_cookies[0])).await,
+        "",
+        "the very next request on B is signed out"
+    );
+}
+
+/// Only one instance sweeps at a time (PostgreSQL advisory lock).
+#[tokio::test]
+async fn postgres_sweeps_run_on_one_instance_at_a_time() {
+    let Some(store) = Store::postgres().await else { return };
+    let other = store.another_instance().await;
+    assert!(store.store().try_sweep_lock().await.unwrap());
+    assert!(!other.store().try_sweep_lock().await.unwrap(), "the second instance must not sweep concurrently");
+    assert!(other.sessions(|c| c).sweep().await.unwrap().skipped);
+    store.store().release_sweep_lock().await.unwrap();
+    assert!(!other.sessions(|c| c).sweep().await.unwrap().skipped);
+    store.drop_schema().await;
+}
