@@ -235,6 +235,17 @@ async fn failures_history_last_login_and_supersede(store: Store) {
         0
     );
     assert!(s.mark_second_factor(&current(&store.live("u1").await[0].id, "u1"), "totp").await.unwrap());
+
+    // A native app's WebView and its native HTTP client sign in separately, without sharing the device cookie:
+    // still one device. Another phone with the same app is another device.
+    let app = "MyApp/2.4.1 (iPhone15,2; iOS 19.5; build 241)";
+    let webview = s.sign_in("u9", &Auth::password(), &meta(app)).await.unwrap();
+    let native = s.sign_in("u9", &Auth::password(), &meta(app)).await.unwrap();
+    let other_phone = s.sign_in("u9", &Auth::password(), &meta("MyApp/2.4.1 (iPhone16,1; iOS 19.5)")).await.unwrap();
+    let live: Vec<String> = store.live("u9").await.into_iter().map(|r| r.id).collect();
+    assert!(live.contains(&native.session_id) && live.contains(&other_phone.session_id), "{live:?}");
+    assert!(!live.contains(&webview.session_id));
+    assert_eq!(live.len(), 2);
 }
 
 async fn new_devices_and_hooks(store: Store) {

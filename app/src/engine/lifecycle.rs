@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::auth::{classify, Auth};
 use super::device::{truncate, DeviceInfo};
-use super::store::{Ended, Ending, Event, Fingerprint, SessionRecord};
+use super::store::{AppInstall, Ended, Ending, Event, Fingerprint, SessionRecord};
 use super::token::{device_cookie, removal_cookie, Token};
 use super::{CurrentSession, Error, RequestMeta, Sessions};
 use std::net::IpAddr;
@@ -26,7 +26,8 @@ impl Sessions {
     /// Starts a session for `user_id` with a fresh token (never reusing the presented one, so no fixation).
     ///
     /// The browser's older live row for the same user, if any, ends quietly as `superseded`, so one browser is
-    /// one row. The login event is written with the device, IP and method; new-device and event hooks run after.
+    /// one row; so does an older row of the same native app install (app, model, OS), so an app whose WebView and
+    /// native HTTP client both sign in is one device. The login event is written with the device, IP and method; new-device and event hooks run after.
     ///
     /// ```no_run
     /// # async fn f(sessions: leptos_sessions::engine::Sessions, parts: http::request::Parts) -> Result<(), leptos_sessions::engine::Error> {
@@ -77,7 +78,12 @@ impl Sessions {
         }
 
         let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
-        let supersede = self.store().supersede(user_id, &row.id, Some(&device_id), previous, now);
+        let app = row.app_name.as_deref().map(|app_name| AppInstall {
+            app_name,
+            device_model: row.device_model.as_deref(),
+            os_name: row.os_name.as_deref(),
+        });
+        let supersede = self.store().supersede(user_id, &row.id, Some(&device_id), previous, app.as_ref(), now);
         self.isolate_async("supersede", supersede).await;
 
         let fingerprint = Fingerprint {

@@ -124,6 +124,14 @@ pub struct Ending<'a> {
     pub request_id: Option<&'a str>,
 }
 
+/// A native app on one device: its WebView and its native HTTP client are one device row.
+#[derive(Clone, Debug)]
+pub struct AppInstall<'a> {
+    pub app_name: &'a str,
+    pub device_model: Option<&'a str>,
+    pub os_name: Option<&'a str>,
+}
+
 /// What a sign-in looked like, for the new-device check.
 #[derive(Clone, Debug)]
 pub struct Fingerprint<'a> {
@@ -195,13 +203,15 @@ pub trait SessionStore: Send + Sync {
     /// Ends every live row of `user_id` except `keep`, one event each. Returns the ended rows.
     async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error>;
 
-    /// Quietly ends `user_id`'s other live rows on this browser (`device_id`), or the row `previous`, as superseded.
+    /// Quietly ends `user_id`'s other live rows on this browser (`device_id`), the row `previous`, and rows of the
+    /// same native app install (`app`: same app, model and OS), as superseded.
     async fn supersede(
         &self,
         user_id: &str,
         keep: &str,
         device_id: Option<&str>,
         previous: Option<&str>,
+        app: Option<&AppInstall<'_>>,
         at: OffsetDateTime,
     ) -> Result<u64, sqlx::Error>;
 

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::{Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
+use super::{AppInstall, Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
 
 /// The multi-instance backend: every server instance shares one PostgreSQL database.
 #[derive(Clone, Debug)]
@@ -368,17 +368,24 @@ impl SessionStore for PgStore {
         keep: &str,
         device_id: Option<&str>,
         previous: Option<&str>,
+        app: Option<&AppInstall<'_>>,
         at: OffsetDateTime,
     ) -> Result<u64, sqlx::Error> {
         let done = sqlx::query(
             "UPDATE sessions SET ended_at = $1, ended_reason = 'superseded'
-             WHERE user_id = $2 AND id <> $3 AND ended_at IS NULL AND (device_id = $4 OR id = $5)",
+             WHERE user_id = $2 AND id <> $3 AND ended_at IS NULL
+               AND (device_id = $4 OR id = $5
+                    OR ($6::text IS NOT NULL AND app_name = $6 AND device_model IS NOT DISTINCT FROM $7
+                        AND os_name IS NOT DISTINCT FROM $8))",
         )
         .bind(at)
         .bind(user_id)
         .bind(uid(keep))
         .bind(device_id.and_then(uid))
         .bind(previous.and_then(uid))
+        .bind(app.map(|a| a.app_name))
+        .bind(app.and_then(|a| a.device_model))
+        .bind(app.and_then(|a| a.os_name))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())

@@ -6,7 +6,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
-use super::{Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
+use super::{AppInstall, Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
 
 /// The embedded default: a SQLite file (created and migrated on open). Timestamps are unix milliseconds.
 #[derive(Clone, Debug)]
@@ -365,17 +365,23 @@ impl SessionStore for SqliteStore {
         keep: &str,
         device_id: Option<&str>,
         previous: Option<&str>,
+        app: Option<&AppInstall<'_>>,
         at: OffsetDateTime,
     ) -> Result<u64, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE sessions SET ended_at = ?, ended_reason = 'superseded'
-             WHERE user_id = ? AND id <> ? AND ended_at IS NULL AND (device_id = ? OR id = ?)",
+            "UPDATE sessions SET ended_at = ?1, ended_reason = 'superseded'
+             WHERE user_id = ?2 AND id <> ?3 AND ended_at IS NULL
+               AND (device_id = ?4 OR id = ?5
+                    OR (?6 IS NOT NULL AND app_name = ?6 AND device_model IS ?7 AND os_name IS ?8))",
         )
         .bind(ms(at))
         .bind(user_id)
         .bind(keep)
         .bind(device_id)
         .bind(previous)
+        .bind(app.map(|a| a.app_name))
+        .bind(app.and_then(|a| a.device_model))
+        .bind(app.and_then(|a| a.os_name))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
