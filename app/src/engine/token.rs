@@ -30,18 +30,23 @@ impl Token {
 
     /// The `Set-Cookie` value carrying this token, signed with the configured key.
     pub(crate) fn cookie(&self, config: &Config) -> String {
-        let mut jar = CookieJar::new();
-        jar.signed_mut(&config.key).add(Cookie::new(config.cookie_name.clone(), self.0.clone()));
-        let signed = jar.get(&config.cookie_name).expect("just added").value().to_owned();
-        Cookie::build((config.cookie_name.clone(), signed))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .secure(config.secure_cookies)
-            .max_age(COOKIE_LIFETIME)
-            .build()
-            .to_string()
+        signed_cookie(config, &config.cookie_name, &self.0, COOKIE_LIFETIME)
     }
+}
+
+/// A signed, `HttpOnly`, `SameSite=Lax`, site-wide cookie (Secure per configuration).
+fn signed_cookie(config: &Config, name: &str, value: &str, lifetime: cookie::time::Duration) -> String {
+    let mut jar = CookieJar::new();
+    jar.signed_mut(&config.key).add(Cookie::new(name.to_owned(), value.to_owned()));
+    let signed = jar.get(name).expect("just added").value().to_owned();
+    Cookie::build((name.to_owned(), signed))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(config.secure_cookies)
+        .max_age(lifetime)
+        .build()
+        .to_string()
 }
 
 /// The browser-continuity cookie lives for five years and survives sign-out, so one browser stays one device.
@@ -49,17 +54,7 @@ const DEVICE_COOKIE_LIFETIME: cookie::time::Duration = cookie::time::Duration::d
 
 /// The `Set-Cookie` value carrying a signed device id.
 pub(crate) fn device_cookie(config: &Config, device_id: &str) -> String {
-    let mut jar = CookieJar::new();
-    jar.signed_mut(&config.key).add(Cookie::new(config.device_cookie_name.clone(), device_id.to_owned()));
-    let signed = jar.get(&config.device_cookie_name).expect("just added").value().to_owned();
-    Cookie::build((config.device_cookie_name.clone(), signed))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(config.secure_cookies)
-        .max_age(DEVICE_COOKIE_LIFETIME)
-        .build()
-        .to_string()
+    signed_cookie(config, &config.device_cookie_name, device_id, DEVICE_COOKIE_LIFETIME)
 }
 
 /// The device id from a correctly signed device cookie (a UUID), if any.
