@@ -67,6 +67,16 @@ async fn sign_in_writes_a_login_event_and_mints_the_device_cookie_once() {
 }
 
 #[tokio::test]
+async fn signing_in_as_someone_else_ends_the_browsers_previous_session() {
+    let h = harness().await;
+    let ada = h.sessions.sign_in("ada", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let same_browser = RequestMeta { current: Some(current(&ada.session_id, "ada")), ..meta(CHROME_MAC) };
+    h.sessions.sign_in("bob", &pw(), &same_browser).await.unwrap();
+    assert_eq!(column(&h.store, &ada.session_id, "ended_reason").await.as_deref(), Some("superseded"));
+    assert_eq!(h.store.list_live("bob").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn other_users_on_the_same_browser_are_untouched() {
     let h = harness().await;
     let a =

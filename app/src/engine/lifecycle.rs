@@ -85,6 +85,11 @@ impl Sessions {
         });
         let supersede = self.store().supersede(user_id, &row.id, Some(&device_id), previous, app.as_ref(), now);
         self.isolate_async("supersede", supersede).await;
+        // Another account signed in on this browser: its cookie is being replaced, so its row must not linger.
+        if let Some(other) = meta.current.as_ref().filter(|c| c.user_id != user_id) {
+            let ending = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
+            self.isolate_async("supersede", self.store().end(&other.user_id, &other.id, &ending)).await;
+        }
 
         let fingerprint = Fingerprint {
             device_type: &row.device_type,
