@@ -10,6 +10,8 @@ pub fn SignedInLayout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let sign_out = ServerAction::<SignOut>::new();
     let me = Resource::new(|| (), |_| whoami());
+    let location = leptos_router::hooks::use_location();
+    let in_settings = move || location.pathname.get().starts_with("/settings");
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -18,7 +20,12 @@ pub fn SignedInLayout(children: Children) -> impl IntoView {
             </a>
             <nav class="topnav" aria-label=i18n.t("nav-main")>
                 <A href="/" exact=true>{i18n.t("nav-home")}</A>
-                <A href="/settings/sessions">{i18n.t("nav-settings")}</A>
+                <a
+                    href="/settings/sessions"
+                    aria-current=move || in_settings().then_some("page")
+                >
+                    {i18n.t("nav-settings")}
+                </a>
             </nav>
             <div class="account">
                 <Suspense>
