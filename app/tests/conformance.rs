@@ -338,9 +338,11 @@ async fn places_and_rederive(store: Store) {
 }
 
 async fn revocation_is_coherent_across_instances(store: Store) {
-    let instance_a = store.sessions(|c| c);
+    // A cache that would otherwise keep the row for an hour: only the ending's announcement can evict it.
+    let cached = |c: Config| c.session_cache(Some(Duration::from_secs(3600)));
+    let instance_a = store.sessions(cached);
     let other = store.another_instance().await;
-    let instance_b = other.sessions(|c| c);
+    let instance_b = other.sessions(cached);
     let mine = instance_a.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
     let theirs = instance_a.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
     assert_eq!(whoami(&instance_b, &pair(&theirs.set_cookies[0])).await, "u1");
@@ -350,6 +352,32 @@ async fn revocation_is_coherent_across_instances(store: Store) {
         "",
         "the very next request on B is signed out"
     );
+}
+
+/// With the shared cache allowed, another instance hears of a revocation through LISTEN/NOTIFY within milliseconds,
+/// long before the cached entry's hour would run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_shared_cache_hears_revocations_from_other_instances() {
+    let Some(store) = Store::postgres().await else { return };
+    let shared = |c: Config| c.session_cache(Some(Duration::from_secs(3600))).shared_session_cache(true);
+    let instance_a = store.sessions(shared);
+    let other = store.another_instance().await;
+    let instance_b = other.sessions(shared);
+    let mine = instance_a.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
+    let theirs = instance_a.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
+    // Served from B's cache once its listener is up.
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        assert_eq!(whoami(&instance_b, &pair(&theirs.set_cookies[0])).await, "u1");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    instance_a.revoke(&current(&mine.session_id, "u1"), &theirs.session_id, &RequestMeta::default()).await.unwrap();
+    let revoked = std::time::Instant::now();
+    while whoami(&instance_b, &pair(&theirs.set_cookies[0])).await == "u1" {
+        assert!(revoked.elapsed() < Duration::from_secs(5), "B never heard of the revocation");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    eprintln!("B refused the revoked cookie {:?} after the revocation returned", revoked.elapsed());
 }
 
 /// Only one instance sweeps at a time (PostgreSQL advisory lock).

@@ -246,7 +246,8 @@ async fn no_token_password_or_cookie_reaches_the_logs() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let password = "correct horse battery staple";
-    let h = harness_with(|c| c.on_event(|_| panic!("make the isolation log something"))).await;
+    // Uncached, so the request after the pool closes reaches the store and logs the failure.
+    let h = harness_with(|c| c.on_event(|_| panic!("make the isolation log something")).session_cache(None)).await;
     let signed =
         h.sessions.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME_MAC)).await.unwrap();
     h.sessions.record_failed_attempt(&meta(CHROME_MAC), "ada@example.com", "invalid_credentials").await;

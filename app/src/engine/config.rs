@@ -25,6 +25,8 @@ pub struct Config {
     base_cookie_name: String,
     pub(crate) secure_cookies: bool,
     pub(crate) touch_interval: Duration,
+    pub(crate) session_cache: Option<Duration>,
+    pub(crate) shared_session_cache: bool,
     pub(crate) reject_cross_site: bool,
     pub(crate) device_cookie_name: String,
     base_device_cookie_name: String,
@@ -67,6 +69,8 @@ impl Config {
             base_cookie_name: "session".into(),
             secure_cookies: true,
             touch_interval: Duration::from_secs(5 * 60),
+            session_cache: Some(Duration::from_secs(2)),
+            shared_session_cache: false,
             reject_cross_site: true,
             device_cookie_name: String::new(),
             base_device_cookie_name: "device_id".into(),
@@ -200,6 +204,38 @@ impl Config {
     /// At most one `last_seen_at` write per session per interval (default 5 minutes).
     pub fn touch_interval(mut self, interval: Duration) -> Self {
         self.touch_interval = interval;
+        self
+    }
+
+    /// Keep validated sessions in memory for up to `ttl` (default 2 seconds; `None` looks every request up).
+    ///
+    /// Endings written through this crate drop the cached entries before they return, and on SQLite every process
+    /// sharing the file sees them on its next request (an endings file beside the database), so a revoked cookie is
+    /// refused on its very next request. The time-to-live only bounds rows ended by hand in SQL. On PostgreSQL the
+    /// cache stays off unless [`Config::shared_session_cache`] allows it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = leptos_sessions::engine::Config::new("0123456789abcdef0123456789abcdef")
+    ///     .unwrap()
+    ///     .session_cache(Some(Duration::from_secs(5)));
+    /// ```
+    pub fn session_cache(mut self, ttl: Option<Duration>) -> Self {
+        self.session_cache = ttl.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// On PostgreSQL, cache sessions too (default off): other instances learn of endings through LISTEN/NOTIFY,
+    /// so for the delivery time of a notification (well under a millisecond on one network) another instance may
+    /// still accept a cookie that was just revoked. While the listening connection is down the cache is bypassed.
+    ///
+    /// ```
+    /// let config = leptos_sessions::engine::Config::new("0123456789abcdef0123456789abcdef")
+    ///     .unwrap()
+    ///     .shared_session_cache(true);
+    /// ```
+    pub fn shared_session_cache(mut self, on: bool) -> Self {
+        self.shared_session_cache = on;
         self
     }
 

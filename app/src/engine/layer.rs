@@ -78,19 +78,14 @@ where
             if config.reject_cross_site && is_cross_site(&req) {
                 return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
             }
-            let presented = token::read(req.headers(), config);
-            let mut sign_out = matches!(presented, Presented::Invalid);
-            if let Presented::Digest(digest) = presented {
-                match sessions.store().find_live(&digest).await {
-                    Ok(Some(live)) if sessions.expire_if_due(&live).await => sign_out = true,
-                    Ok(Some(live)) => {
-                        let ip = sessions.config().client_ip.resolve(peer_ip(&req), req.headers());
-                        touch(&sessions, &live, ip).await;
+            let mut sign_out = false;
+            if let Some(raw) = token::session_cookie(req.headers(), config) {
+                match sessions.resolve(raw, peer_ip(&req), req.headers()).await {
+                    Resolved::Live(live) => {
                         req.extensions_mut().insert(CurrentSession { id: live.id, user_id: live.user_id });
                     }
-                    Ok(None) => sign_out = true,
-                    Err(err) => {
-                        tracing::error!(error = %err, "session lookup failed; answering 503");
+                    Resolved::SignedOut => sign_out = true,
+                    Resolved::Unavailable => {
                         return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
                     }
                 }
@@ -114,11 +109,54 @@ where
     }
 }
 
+enum Resolved {
+    Live(LiveSession),
+    SignedOut,
+    Unavailable,
+}
+
 impl Sessions {
+    /// What a session cookie stands for. A cached cookie was verified when it was cached, byte for byte, so a hit
+    /// skips the signature and digest; a miss verifies, looks the digest up and caches the live row.
+    async fn resolve(&self, raw: &str, peer: Option<IpAddr>, headers: &http::HeaderMap) -> Resolved {
+        let cached = self.cache().and_then(|cache| cache.get(raw));
+        let live = match cached {
+            Some(live) => live,
+            None => {
+                let Presented::Digest(digest) = token::check(raw, self.config()) else {
+                    // Tampered or malformed: signed out without a database lookup.
+                    return Resolved::SignedOut;
+                };
+                let generation = self.cache().map(|cache| cache.generation());
+                match self.store().find_live(&digest).await {
+                    Ok(Some(live)) => {
+                        if let (Some(cache), Some(generation)) = (self.cache(), generation) {
+                            cache.put(raw, live.clone(), generation);
+                        }
+                        live
+                    }
+                    Ok(None) => return Resolved::SignedOut,
+                    Err(err) => {
+                        tracing::error!(error = %err, "session lookup failed; answering 503");
+                        return Resolved::Unavailable;
+                    }
+                }
+            }
+        };
+        if self.expire_if_due(&live).await {
+            return Resolved::SignedOut;
+        }
+        touch(self, raw, &live, peer, headers).await;
+        Resolved::Live(live)
+    }
+
     /// Ends a session past its idle or absolute limit (with its `expired` event). True when it ended; a store
     /// error leaves it live for this request (an outage never signs anybody out).
     async fn expire_if_due(&self, live: &LiveSession) -> bool {
         let config = self.config();
+        if config.idle_timeout.is_none() && config.absolute_timeout.is_none() {
+            return false;
+        }
         let now = self.now();
         let idle = config.idle_timeout.is_some_and(|t| live.last_seen_at < now - t);
         let old = config.absolute_timeout.is_some_and(|t| live.created_at < now - t);
@@ -142,16 +180,23 @@ impl Sessions {
     }
 }
 
-async fn touch(sessions: &Sessions, live: &LiveSession, ip: Option<IpAddr>) {
+async fn touch(sessions: &Sessions, raw: &str, live: &LiveSession, peer: Option<IpAddr>, headers: &http::HeaderMap) {
     let now = sessions.now();
     let stale_before = now - sessions.config().touch_interval;
     if live.last_seen_at >= stale_before {
         return;
     }
-    let ip = ip.map(|ip| sessions.config().client_ip.store_form(ip));
-    if let Err(err) = sessions.store().touch(&live.id, now, ip.as_deref(), stale_before).await {
+    let config = sessions.config();
+    let ip = config.client_ip.resolve(peer, headers).map(|ip| config.client_ip.store_form(ip));
+    match sessions.store().touch(&live.id, now, ip.as_deref(), stale_before).await {
+        // Also when another instance wrote it first: either way the row is fresh now.
+        Ok(_) => {
+            if let Some(cache) = sessions.cache() {
+                cache.touched(raw, now);
+            }
+        }
         // Activity is informational: losing one touch must not fail the request.
-        tracing::warn!(error = %err, "could not record session activity");
+        Err(err) => tracing::warn!(error = %err, "could not record session activity"),
     }
 }
 

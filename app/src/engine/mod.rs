@@ -1,6 +1,7 @@
 //! The server-side engine: one cloneable [`Sessions`] handle holding the configuration and the store.
 
 mod auth;
+mod cache;
 mod config;
 pub mod device;
 mod geo;
@@ -23,7 +24,7 @@ pub use geo::Geo;
 pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
-pub use store::{Event, PgStore, Place, SessionRecord, SessionStore, SqliteStore};
+pub use store::{Event, Invalidation, PgStore, Place, SessionRecord, SessionStore, SqliteStore, Watch};
 pub use sweep::SweepReport;
 pub use trail::LastLogin;
 
@@ -46,6 +47,7 @@ pub struct Sessions {
 struct Inner {
     config: Config,
     store: Arc<dyn SessionStore>,
+    cache: Option<Arc<cache::SessionCache>>,
     geo_queue: std::sync::OnceLock<geo::Queue>,
 }
 
@@ -61,8 +63,12 @@ impl Sessions {
     /// Like [`Sessions::new`], returning configuration errors ("the idle timeout is longer than …").
     pub fn try_new(config: Config, store: impl SessionStore + 'static) -> Result<Self, Error> {
         config.validate()?;
-        let sessions =
-            Self { inner: Arc::new(Inner { config, store: Arc::new(store), geo_queue: std::sync::OnceLock::new() }) };
+        let store: Arc<dyn SessionStore> = Arc::new(store);
+        let (store, cache) = match config.session_cache {
+            Some(ttl) => cache::wrap(store, ttl, config.shared_session_cache),
+            None => (store, None),
+        };
+        let sessions = Self { inner: Arc::new(Inner { config, store, cache, geo_queue: std::sync::OnceLock::new() }) };
         if let Some(queue) = sessions.start_geo_worker() {
             let _ = sessions.inner.geo_queue.set(queue);
         }
@@ -72,6 +78,10 @@ impl Sessions {
     /// The configured clock's current time.
     pub fn now(&self) -> time::OffsetDateTime {
         (self.inner.config.clock)()
+    }
+
+    pub(crate) fn cache(&self) -> Option<&cache::SessionCache> {
+        self.inner.cache.as_deref()
     }
 
     pub(crate) fn geo_queue(&self) -> Option<&geo::Queue> {

@@ -77,35 +77,39 @@ pub(crate) fn removal_cookie(config: &Config) -> String {
         .to_string()
 }
 
-/// What the `Cookie` header says about our session cookie.
+/// What a session cookie turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Presented {
-    None,
     /// Present but unsigned, tampered with or malformed: treated as signed out without a database lookup.
     Invalid,
     /// A correctly signed token; the value is its digest.
     Digest(String),
 }
 
-pub(crate) fn read(headers: &http::HeaderMap, config: &Config) -> Presented {
-    let mut found = None;
-    for header in headers.get_all(http::header::COOKIE) {
-        let Ok(header) = header.to_str() else {
-            continue;
-        };
-        for part in Cookie::split_parse(header).flatten() {
-            if part.name() == config.cookie_name {
-                found = Some(part.value().to_owned());
-            }
-        }
-    }
-    let Some(raw) = found else {
-        return Presented::None;
-    };
-    verify(&raw, &config.key, &config.cookie_name)
+/// The session cookie's value as sent (the last one when repeated), borrowed from the header.
+pub(crate) fn session_cookie<'h>(headers: &'h http::HeaderMap, config: &Config) -> Option<&'h str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|header| header.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| name.trim() == config.cookie_name)
+        .map(|(_, value)| value.trim())
+        .last()
+}
+
+/// Checks a session cookie's signature and shape; a good one yields the token's digest.
+pub(crate) fn check(raw: &str, config: &Config) -> Presented {
+    verify(raw, &config.key, &config.cookie_name)
         .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(|token| Presented::Digest(digest(&token)))
         .unwrap_or(Presented::Invalid)
+}
+
+#[cfg(test)]
+fn read(headers: &http::HeaderMap, config: &Config) -> Option<Presented> {
+    session_cookie(headers, config).map(|raw| check(raw, config))
 }
 
 fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
@@ -131,17 +135,25 @@ fn digest(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// Lower-case hex. Runs on every request (the digest), so without the formatting machinery.
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lower_case_and_padded() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+    }
 
     fn config() -> Config {
         Config::new([7u8; 32]).unwrap()
@@ -165,7 +177,7 @@ mod tests {
         assert!(set.contains("Secure"));
         let value = cookie_pair(&set).split_once('=').unwrap().1.to_owned();
         assert!(value.len() > token.0.len() && value.ends_with(&token.0), "the token travels with its MAC");
-        assert_eq!(read(&headers(&cookie_pair(&set)), &config()), Presented::Digest(token.digest()));
+        assert_eq!(read(&headers(&cookie_pair(&set)), &config()), Some(Presented::Digest(token.digest())));
     }
 
     #[test]
@@ -194,10 +206,10 @@ mod tests {
         let mut tampered = pair.clone();
         let last = tampered.pop().unwrap();
         tampered.push(if last == '0' { '1' } else { '0' });
-        assert_eq!(read(&headers(&tampered), &config()), Presented::Invalid);
+        assert_eq!(read(&headers(&tampered), &config()), Some(Presented::Invalid));
 
         let other_key = Config::new([9u8; 32]).unwrap();
-        assert_eq!(read(&headers(&pair), &other_key), Presented::Invalid);
+        assert_eq!(read(&headers(&pair), &other_key), Some(Presented::Invalid));
 
         for garbage in [
             "__Host-session=",
@@ -205,9 +217,9 @@ mod tests {
             "__Host-session=abc",
             &format!("__Host-session={}", "x".repeat(5000)),
         ] {
-            assert_eq!(read(&headers(garbage), &config()), Presented::Invalid, "{garbage:.40}");
+            assert_eq!(read(&headers(garbage), &config()), Some(Presented::Invalid), "{garbage:.40}");
         }
-        assert_eq!(read(&headers("other=1"), &config()), Presented::None);
+        assert_eq!(read(&headers("other=1"), &config()), None);
     }
 
     #[test]
@@ -222,6 +234,6 @@ mod tests {
         assert_eq!(read_device_id(&headers(&cookie_pair(&forged)), &config()), None, "signed by another key");
         let not_uuid = device_cookie(&config(), "not-a-uuid");
         assert_eq!(read_device_id(&headers(&cookie_pair(&not_uuid)), &config()), None);
-        assert_eq!(read(&http::HeaderMap::new(), &config()), Presented::None);
+        assert_eq!(read(&http::HeaderMap::new(), &config()), None);
     }
 }

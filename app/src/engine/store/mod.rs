@@ -6,6 +6,8 @@ mod sqlite;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
+pub use super::cache::{Invalidation, Watch};
+
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -270,6 +272,13 @@ pub trait SessionStore: Send + Sync {
     /// Sanctioned path: erases a user: their rows, their events, and the identities typed on failed attempts
     /// against `identities`. Returns (rows, events) deleted.
     async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error>;
+
+    /// How per-instance session caches learn that rows ended elsewhere. The default, [`Watch::Unsupported`],
+    /// keeps caching off, which is always safe.
+    fn watch_endings(&self, on: std::sync::Arc<dyn Fn(Invalidation) + Send + Sync>) -> Watch {
+        let _ = on;
+        Watch::Unsupported
+    }
 }
 
 impl Event {

@@ -657,6 +657,14 @@ impl SessionStore for PgStore {
         Ok((rows.rows_affected(), events.rows_affected()))
     }
 
+    fn watch_endings(&self, on: std::sync::Arc<dyn Fn(super::Invalidation) + Send + Sync>) -> super::Watch {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return super::Watch::Unsupported;
+        };
+        runtime.spawn(listen_for_endings(self.pool.clone(), on));
+        super::Watch::Notified
+    }
+
     async fn try_sweep_lock(&self) -> Result<bool, sqlx::Error> {
         let mut held = self.sweep_lock.lock().await;
         if held.is_some() {
@@ -676,5 +684,33 @@ impl SessionStore for PgStore {
             sqlx::query("SELECT pg_advisory_unlock($1)").bind(SWEEP_LOCK).execute(&mut *conn).await?;
         }
         Ok(())
+    }
+}
+
+/// The channel the `sessions_notify_ending` trigger announces on; the payload is the user id.
+const ENDINGS_CHANNEL: &str = "leptos_sessions_endings";
+
+/// Relays endings committed by any instance to this instance's cache, reconnecting when the connection drops. The
+/// task ends when the pool is closed.
+async fn listen_for_endings(pool: PgPool, on: std::sync::Arc<dyn Fn(super::Invalidation) + Send + Sync>) {
+    use super::Invalidation;
+    while !pool.is_closed() {
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+            listener.listen(ENDINGS_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        match listener.await {
+            Ok(mut listener) => {
+                on(Invalidation::Listening);
+                // try_recv reports a lost connection as Ok(None) instead of silently reconnecting.
+                while let Ok(Some(note)) = listener.try_recv().await {
+                    on(Invalidation::User(note.payload().to_owned()));
+                }
+                on(Invalidation::Lost);
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot listen for session endings; caching is off meanwhile"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }

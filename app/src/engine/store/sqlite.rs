@@ -12,6 +12,7 @@ use super::{AppInstall, Ended, Ending, Event, Fingerprint, LiveSession, Place, S
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    endings: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 impl SqliteStore {
@@ -29,11 +30,52 @@ impl SqliteStore {
     /// Uses an existing pool (the host's), running this crate's migrations on it.
     pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let endings = endings_file(&pool).await?.map(std::sync::Arc::new);
+        Ok(Self { pool, endings })
+    }
+
+    /// Tells every process caching sessions of this file that rows ended (see [`super::Watch::File`]).
+    fn announce(&self) {
+        let Some(path) = &self.endings else { return };
+        let append = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path.as_path())?;
+            // Readers compare length and modification time; starting over keeps the file small.
+            if file.metadata()?.len() >= 4096 {
+                file.set_len(0)?;
+            }
+            file.write_all(b".")
+        };
+        if let Err(err) = append() {
+            tracing::error!(error = %err, path = %path.display(), "could not announce ended sessions");
+        }
+    }
+
+    fn announced<T>(&self, result: Result<T, sqlx::Error>, ended_any: impl Fn(&T) -> bool) -> Result<T, sqlx::Error> {
+        // An error may come after the commit, so announce unless nothing can have ended.
+        if result.as_ref().map_or(true, ended_any) {
+            self.announce();
+        }
+        result
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// `<database>-endings` beside a file database; none for an in-memory one.
+async fn endings_file(pool: &SqlitePool) -> Result<Option<std::path::PathBuf>, sqlx::Error> {
+    let file: Option<String> =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'").fetch_optional(pool).await?;
+    let Some(file) = file.filter(|f| !f.is_empty()) else { return Ok(None) };
+    let path = std::path::PathBuf::from(format!("{file}-endings"));
+    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        Ok(_) => Ok(Some(path)),
+        Err(err) => {
+            tracing::warn!(error = %err, path = %path.display(), "no endings file; sessions are not cached");
+            Ok(None)
+        }
     }
 }
 
@@ -233,44 +275,48 @@ impl SessionStore for SqliteStore {
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
-        let now = r.created_at.unwrap_or(prune.at);
-        // IMMEDIATE takes the write lock up front, so concurrent sign-ins of one user count each other correctly.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
-                ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
-                app_name, app_version, app_build, client_hints, created_at, last_seen_at, last_seen_ip,
-                reauthenticated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&r.id)
-        .bind(&r.user_id)
-        .bind(token_digest)
-        .bind(&r.device_id)
-        .bind(&r.auth_method)
-        .bind(&r.auth_provider)
-        .bind(json(&r.auth_detail))
-        .bind(&r.ip_address)
-        .bind(&r.user_agent)
-        .bind(&r.browser_name)
-        .bind(&r.browser_version)
-        .bind(&r.os_name)
-        .bind(&r.os_version)
-        .bind(&r.device_type)
-        .bind(&r.device_model)
-        .bind(&r.app_name)
-        .bind(&r.app_version)
-        .bind(&r.app_build)
-        .bind(json(&r.client_hints))
-        .bind(ms(r.created_at.unwrap_or(now)))
-        .bind(ms(r.last_seen_at.unwrap_or(now)))
-        .bind(&r.last_seen_ip)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-        let ended = prune_in(&mut tx, &r.user_id, Some(&r.id), cap, prune).await?;
-        tx.commit().await?;
-        Ok(ended)
+        let result = async {
+            let now = r.created_at.unwrap_or(prune.at);
+            // IMMEDIATE takes the write lock up front, so concurrent sign-ins of one user count each other correctly.
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
+                    ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
+                    app_name, app_version, app_build, client_hints, created_at, last_seen_at, last_seen_ip,
+                    reauthenticated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&r.id)
+            .bind(&r.user_id)
+            .bind(token_digest)
+            .bind(&r.device_id)
+            .bind(&r.auth_method)
+            .bind(&r.auth_provider)
+            .bind(json(&r.auth_detail))
+            .bind(&r.ip_address)
+            .bind(&r.user_agent)
+            .bind(&r.browser_name)
+            .bind(&r.browser_version)
+            .bind(&r.os_name)
+            .bind(&r.os_version)
+            .bind(&r.device_type)
+            .bind(&r.device_model)
+            .bind(&r.app_name)
+            .bind(&r.app_version)
+            .bind(&r.app_build)
+            .bind(json(&r.client_hints))
+            .bind(ms(r.created_at.unwrap_or(now)))
+            .bind(ms(r.last_seen_at.unwrap_or(now)))
+            .bind(&r.last_seen_ip)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+            let ended = prune_in(&mut tx, &r.user_id, Some(&r.id), cap, prune).await?;
+            tx.commit().await?;
+            Ok(ended)
+        }
+        .await;
+        self.announced(result, |ended| !ended.is_empty())
     }
 
     async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
@@ -322,41 +368,49 @@ impl SessionStore for SqliteStore {
     }
 
     async fn end(&self, user_id: &str, id: &str, e: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
-             WHERE id = ? AND user_id = ? AND ended_at IS NULL RETURNING *",
-        )
-        .bind(ms(e.at))
-        .bind(e.reason)
-        .bind(e.by)
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row.as_ref().map(record).transpose()? else { return Ok(None) };
-        let ended = end_events(&mut tx, vec![row], e).await?;
-        tx.commit().await?;
-        Ok(ended.into_iter().next())
+        let result = async {
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query(
+                "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
+                 WHERE id = ? AND user_id = ? AND ended_at IS NULL RETURNING *",
+            )
+            .bind(ms(e.at))
+            .bind(e.reason)
+            .bind(e.by)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row.as_ref().map(record).transpose()? else { return Ok(None) };
+            let ended = end_events(&mut tx, vec![row], e).await?;
+            tx.commit().await?;
+            Ok(ended.into_iter().next())
+        }
+        .await;
+        self.announced(result, |ended| ended.is_some())
     }
 
     async fn end_others(&self, user_id: &str, keep: &str, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(
-            "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
-             WHERE user_id = ? AND id <> ? AND ended_at IS NULL RETURNING *",
-        )
-        .bind(ms(e.at))
-        .bind(e.reason)
-        .bind(e.by)
-        .bind(user_id)
-        .bind(keep)
-        .fetch_all(&mut *tx)
-        .await?;
-        let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
-        let ended = end_events(&mut tx, rows, e).await?;
-        tx.commit().await?;
-        Ok(ended)
+        let result = async {
+            let mut tx = self.pool.begin().await?;
+            let rows = sqlx::query(
+                "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
+                 WHERE user_id = ? AND id <> ? AND ended_at IS NULL RETURNING *",
+            )
+            .bind(ms(e.at))
+            .bind(e.reason)
+            .bind(e.by)
+            .bind(user_id)
+            .bind(keep)
+            .fetch_all(&mut *tx)
+            .await?;
+            let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+            let ended = end_events(&mut tx, rows, e).await?;
+            tx.commit().await?;
+            Ok(ended)
+        }
+        .await;
+        self.announced(result, |ended| !ended.is_empty())
     }
 
     async fn supersede(
@@ -368,23 +422,27 @@ impl SessionStore for SqliteStore {
         app: Option<&AppInstall<'_>>,
         at: OffsetDateTime,
     ) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE sessions SET ended_at = ?1, ended_reason = 'superseded'
-             WHERE user_id = ?2 AND id <> ?3 AND ended_at IS NULL
-               AND (device_id = ?4 OR id = ?5
-                    OR (?6 IS NOT NULL AND app_name = ?6 AND device_model IS ?7 AND os_name IS ?8))",
-        )
-        .bind(ms(at))
-        .bind(user_id)
-        .bind(keep)
-        .bind(device_id)
-        .bind(previous)
-        .bind(app.map(|a| a.app_name))
-        .bind(app.and_then(|a| a.device_model))
-        .bind(app.and_then(|a| a.os_name))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        let result = async {
+            let done = sqlx::query(
+                "UPDATE sessions SET ended_at = ?1, ended_reason = 'superseded'
+                 WHERE user_id = ?2 AND id <> ?3 AND ended_at IS NULL
+                   AND (device_id = ?4 OR id = ?5
+                        OR (?6 IS NOT NULL AND app_name = ?6 AND device_model IS ?7 AND os_name IS ?8))",
+            )
+            .bind(ms(at))
+            .bind(user_id)
+            .bind(keep)
+            .bind(device_id)
+            .bind(previous)
+            .bind(app.map(|a| a.app_name))
+            .bind(app.and_then(|a| a.device_model))
+            .bind(app.and_then(|a| a.os_name))
+            .execute(&self.pool)
+            .await?;
+            Ok(done.rows_affected())
+        }
+        .await;
+        self.announced(result, |n| *n > 0)
     }
 
     async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
@@ -534,12 +592,16 @@ impl SessionStore for SqliteStore {
     }
 
     async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE sessions SET token_digest = ? WHERE id = ? AND ended_at IS NULL")
-            .bind(token_digest)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let result = async {
+            let done = sqlx::query("UPDATE sessions SET token_digest = ? WHERE id = ? AND ended_at IS NULL")
+                .bind(token_digest)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        }
+        .await;
+        self.announced(result, |done| *done)
     }
 
     async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error> {
@@ -567,28 +629,32 @@ impl SessionStore for SqliteStore {
         limit: u32,
         e: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let rows = sqlx::query(
-            "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
-             WHERE id IN (
-                 SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ?
-                 UNION
-                 SELECT id FROM sessions WHERE ended_at IS NULL AND created_at < ?
-                 LIMIT ?)
-             RETURNING *",
-        )
-        .bind(ms(e.at))
-        .bind(e.reason)
-        .bind(e.by)
-        .bind(idle_before.map_or(i64::MIN, ms))
-        .bind(created_before.map_or(i64::MIN, ms))
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
-        let ended = end_events(&mut tx, rows, e).await?;
-        tx.commit().await?;
-        Ok(ended)
+        let result = async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let rows = sqlx::query(
+                "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
+                 WHERE id IN (
+                     SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ?
+                     UNION
+                     SELECT id FROM sessions WHERE ended_at IS NULL AND created_at < ?
+                     LIMIT ?)
+                 RETURNING *",
+            )
+            .bind(ms(e.at))
+            .bind(e.reason)
+            .bind(e.by)
+            .bind(idle_before.map_or(i64::MIN, ms))
+            .bind(created_before.map_or(i64::MIN, ms))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+            let ended = end_events(&mut tx, rows, e).await?;
+            tx.commit().await?;
+            Ok(ended)
+        }
+        .await;
+        self.announced(result, |ended| !ended.is_empty())
     }
 
     async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error> {
@@ -602,10 +668,14 @@ impl SessionStore for SqliteStore {
     }
 
     async fn prune(&self, user_id: &str, cap: usize, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let ended = prune_in(&mut tx, user_id, None, cap, e).await?;
-        tx.commit().await?;
-        Ok(ended)
+        let result = async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let ended = prune_in(&mut tx, user_id, None, cap, e).await?;
+            tx.commit().await?;
+            Ok(ended)
+        }
+        .await;
+        self.announced(result, |ended| !ended.is_empty())
     }
 
     async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
@@ -633,19 +703,31 @@ impl SessionStore for SqliteStore {
     }
 
     async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        unlock(&mut tx, "erasure").await?;
-        let rows = sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
-        let events =
-            sqlx::query("DELETE FROM sessions_events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
-        for identity in identities {
-            sqlx::query("UPDATE sessions_events SET identity = NULL WHERE identity = ?")
-                .bind(identity)
-                .execute(&mut *tx)
-                .await?;
+        let result = async {
+            let mut tx = self.pool.begin().await?;
+            unlock(&mut tx, "erasure").await?;
+            let rows = sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+            let events =
+                sqlx::query("DELETE FROM sessions_events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+            for identity in identities {
+                sqlx::query("UPDATE sessions_events SET identity = NULL WHERE identity = ?")
+                    .bind(identity)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            relock(&mut tx).await?;
+            tx.commit().await?;
+            Ok((rows.rows_affected(), events.rows_affected()))
         }
-        relock(&mut tx).await?;
-        tx.commit().await?;
-        Ok((rows.rows_affected(), events.rows_affected()))
+        .await;
+        self.announced(result, |(rows, _)| *rows > 0)
+    }
+
+    fn watch_endings(&self, _: std::sync::Arc<dyn Fn(super::Invalidation) + Send + Sync>) -> super::Watch {
+        match &self.endings {
+            Some(path) => super::Watch::File(path.to_path_buf()),
+            // In memory: no other process can open it.
+            None => super::Watch::SingleWriter,
+        }
     }
 }

@@ -1,0 +1,463 @@
+//! A small per-instance cache of validated sessions, so most requests cost no database round trip.
+//!
+//! Entries are keyed by the session cookie exactly as the browser sent it: a hit is a cookie whose signature was
+//! verified when it was cached, so the hot path skips the HMAC and the digest. Only live rows are cached, for a
+//! short time-to-live. Whatever ends a row or changes its token goes through
+//! [`Invalidating`], which drops the user's entries after the write returns, so this instance never serves a
+//! revoked cookie after the revocation committed. Other instances learn of endings from the store
+//! ([`SessionStore::watch_endings`]: PostgreSQL's LISTEN/NOTIFY); while that channel is down the cache is bypassed.
+//!
+//! A generation counter closes the race between a lookup that read the row just before a revocation committed and
+//! the invalidation that follows: such a lookup finds the generation moved and does not cache what it read.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use super::store::{AppInstall, Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
+
+const SHARDS: usize = 16;
+const SHARD_CAPACITY: usize = 4096;
+
+/// What a shared store tells the caches of every instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invalidation {
+    /// A row of this user ended or changed its token.
+    User(String),
+    /// The channel is (re)connected: what was missed meanwhile is unknown, so start from empty.
+    Listening,
+    /// The channel is down: stop trusting cached rows until it is back.
+    Lost,
+}
+
+/// How a store keeps per-instance caches honest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Watch {
+    /// No other process can write the store (an in-memory database): local invalidation is enough.
+    SingleWriter,
+    /// Every process appends to this file after ending rows, before the ending call returns (SQLite). The cache
+    /// checks the file's length and modification time on each hit (one `stat`), so a revocation by another process
+    /// (the `server` CLI) is seen by the very next request.
+    File(std::path::PathBuf),
+    /// Endings arrive asynchronously through the callback, starting with [`Invalidation::Listening`]
+    /// (PostgreSQL's LISTEN/NOTIFY). Another instance may still serve a request that arrives within the
+    /// notification's delivery time, so this mode caches only when [`crate::engine::Config::shared_session_cache`]
+    /// accepts that.
+    Notified,
+    /// The store cannot report endings: caching stays off.
+    Unsupported,
+}
+
+pub(crate) struct SessionCache {
+    shards: Vec<Mutex<HashMap<String, Entry>>>,
+    /// With [`Watch::File`]: the file and what was last seen of it.
+    endings: std::sync::OnceLock<Mutex<EndingsFile>>,
+    generation: AtomicU64,
+    trusted: AtomicBool,
+    ttl: Duration,
+}
+
+/// Another process's endings show as a new length or modification time of this file.
+struct EndingsFile {
+    path: std::path::PathBuf,
+    /// Kept open so each check is one `fstat`, without resolving the path.
+    file: Option<std::fs::File>,
+    seen: Option<(u64, std::time::SystemTime)>,
+}
+
+impl EndingsFile {
+    fn stamp(&mut self) -> Option<(u64, std::time::SystemTime)> {
+        use std::os::unix::fs::MetadataExt;
+        if self.file.is_none() {
+            self.file = std::fs::File::open(&self.path).ok();
+        }
+        let meta = self.file.as_ref()?.metadata().ok()?;
+        if meta.nlink() == 0 {
+            // Deleted and perhaps recreated: writers append to the new file, so follow it.
+            self.file = None;
+            return None;
+        }
+        Some((meta.len(), meta.modified().ok()?))
+    }
+}
+
+struct Entry {
+    live: LiveSession,
+    cached_at: Instant,
+}
+
+impl SessionCache {
+    pub(crate) fn new(ttl: Duration, trusted: bool) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            endings: std::sync::OnceLock::new(),
+            generation: AtomicU64::new(0),
+            trusted: AtomicBool::new(trusted),
+            ttl,
+        }
+    }
+
+    fn shard(&self, digest: &str) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        let index = digest.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % SHARDS;
+        // A panic while holding a shard leaves a map that is still consistent; keep using it.
+        self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// False when another process announced endings since the last look (the cache is cleared then).
+    fn endings_unchanged(&self) -> bool {
+        let Some(endings) = self.endings.get() else { return true };
+        let mut endings = endings.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(stamp) = endings.stamp() else { return false };
+        if endings.seen == Some(stamp) {
+            return true;
+        }
+        self.clear();
+        endings.seen = Some(stamp);
+        false
+    }
+
+    pub(crate) fn get(&self, digest: &str) -> Option<LiveSession> {
+        if !self.trusted.load(Ordering::Acquire) || !self.endings_unchanged() {
+            return None;
+        }
+        let shard = self.shard(digest);
+        shard.get(digest).filter(|e| e.cached_at.elapsed() < self.ttl).map(|e| e.live.clone())
+    }
+
+    /// Read before the database lookup whose result may be cached.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Caches `live` unless an invalidation happened since `generation` was read.
+    pub(crate) fn put(&self, digest: &str, live: LiveSession, generation: u64) {
+        if !self.trusted.load(Ordering::Acquire) {
+            return;
+        }
+        let mut shard = self.shard(digest);
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        if shard.len() >= SHARD_CAPACITY {
+            let ttl = self.ttl;
+            shard.retain(|_, e| e.cached_at.elapsed() < ttl);
+            if shard.len() >= SHARD_CAPACITY {
+                shard.clear();
+            }
+        }
+        shard.insert(digest.to_owned(), Entry { live, cached_at: Instant::now() });
+    }
+
+    /// Records a touch so the next requests do not try to write it again.
+    pub(crate) fn touched(&self, digest: &str, at: OffsetDateTime) {
+        if let Some(entry) = self.shard(digest).get_mut(digest) {
+            entry.live.last_seen_at = at;
+        }
+    }
+
+    fn remove_where(&self, keep: impl Fn(&LiveSession) -> bool) {
+        // Bump first: a lookup racing with this sweep either sees the new generation or is swept.
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, e| keep(&e.live));
+        }
+    }
+
+    pub(crate) fn invalidate_user(&self, user_id: &str) {
+        self.remove_where(|live| live.user_id != user_id);
+    }
+
+    pub(crate) fn invalidate_session(&self, id: &str) {
+        self.remove_where(|live| live.id != id);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.remove_where(|_| false);
+    }
+
+    pub(crate) fn apply(&self, invalidation: Invalidation) {
+        match invalidation {
+            Invalidation::User(user) => self.invalidate_user(&user),
+            Invalidation::Listening => {
+                self.clear();
+                self.trusted.store(true, Ordering::Release);
+            }
+            Invalidation::Lost => {
+                self.trusted.store(false, Ordering::Release);
+                self.clear();
+            }
+        }
+    }
+}
+
+/// The store wrapped so its endings reach a new cache, or the store as it is when it cannot keep one honest.
+pub(crate) fn wrap(
+    store: Arc<dyn SessionStore>,
+    ttl: Duration,
+    notified: bool,
+) -> (Arc<dyn SessionStore>, Option<Arc<SessionCache>>) {
+    // Untrusted until the store says how it reports endings.
+    let cache = Arc::new(SessionCache::new(ttl, false));
+    let listener = Arc::clone(&cache);
+    match store.watch_endings(Arc::new(move |invalidation| listener.apply(invalidation))) {
+        Watch::SingleWriter => cache.apply(Invalidation::Listening),
+        Watch::File(path) => {
+            let _ = cache.endings.set(Mutex::new(EndingsFile { path, file: None, seen: None }));
+            cache.apply(Invalidation::Listening);
+        }
+        // Trusted once the listener reports Listening.
+        Watch::Notified if notified => {}
+        Watch::Notified | Watch::Unsupported => return (store, None),
+    }
+    (Arc::new(Invalidating { inner: store, cache: Arc::clone(&cache) }), Some(cache))
+}
+
+/// The store as the engine sees it when caching: every write that can end a row drops that user's cached entries
+/// once it returns, whether it succeeded or not (a failed call may still have committed).
+pub(crate) struct Invalidating {
+    pub(crate) inner: Arc<dyn SessionStore>,
+    pub(crate) cache: Arc<SessionCache>,
+}
+
+impl Invalidating {
+    fn ended<T>(&self, result: &Result<Vec<Ended>, T>) {
+        match result {
+            Ok(ended) => ended.iter().for_each(|e| self.cache.invalidate_user(&e.row.user_id)),
+            Err(_) => self.cache.clear(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Invalidating {
+    async fn insert(
+        &self,
+        row: &SessionRecord,
+        token_digest: &str,
+        cap: usize,
+        prune: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error> {
+        let result = self.inner.insert(row, token_digest, cap, prune).await;
+        self.ended(&result);
+        result
+    }
+
+    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error> {
+        let result = self.inner.rotate_token(id, token_digest).await;
+        self.cache.invalidate_session(id);
+        result
+    }
+
+    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error> {
+        self.inner.mark_reauthenticated(id, at).await
+    }
+
+    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+        self.inner.reauthenticated_at(id).await
+    }
+
+    async fn expire_batch(
+        &self,
+        idle_before: Option<OffsetDateTime>,
+        created_before: Option<OffsetDateTime>,
+        limit: u32,
+        ending: &Ending<'_>,
+    ) -> Result<Vec<Ended>, sqlx::Error> {
+        let result = self.inner.expire_batch(idle_before, created_before, limit, ending).await;
+        self.ended(&result);
+        result
+    }
+
+    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error> {
+        self.inner.users_over_cap(cap, limit).await
+    }
+
+    async fn prune(&self, user_id: &str, cap: usize, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let result = self.inner.prune(user_id, cap, ending).await;
+        self.cache.invalidate_user(user_id);
+        result
+    }
+
+    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+        self.inner.purge_ended(before, limit).await
+    }
+
+    async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
+        self.inner.find_live(token_digest).await
+    }
+
+    async fn touch(
+        &self,
+        id: &str,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+        stale_before: OffsetDateTime,
+    ) -> Result<bool, sqlx::Error> {
+        self.inner.touch(id, at, ip, stale_before).await
+    }
+
+    async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        self.inner.list_live(user_id).await
+    }
+
+    async fn end(&self, user_id: &str, id: &str, ending: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error> {
+        let result = self.inner.end(user_id, id, ending).await;
+        self.cache.invalidate_user(user_id);
+        result
+    }
+
+    async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let result = self.inner.end_others(user_id, keep, ending).await;
+        self.cache.invalidate_user(user_id);
+        result
+    }
+
+    async fn supersede(
+        &self,
+        user_id: &str,
+        keep: &str,
+        device_id: Option<&str>,
+        previous: Option<&str>,
+        app: Option<&AppInstall<'_>>,
+        at: OffsetDateTime,
+    ) -> Result<u64, sqlx::Error> {
+        let result = self.inner.supersede(user_id, keep, device_id, previous, app, at).await;
+        if !matches!(result, Ok(0)) {
+            self.cache.invalidate_user(user_id);
+        }
+        result
+    }
+
+    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
+        self.inner.mark_second_factor(id, factor).await
+    }
+
+    async fn insert_event(&self, event: &Event) -> Result<(), sqlx::Error> {
+        self.inner.insert_event(event).await
+    }
+
+    async fn is_new_device(
+        &self,
+        user_id: &str,
+        except: &str,
+        fp: &Fingerprint<'_>,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        self.inner.is_new_device(user_id, except, fp).await
+    }
+
+    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error> {
+        self.inner.count_failures(identity, since).await
+    }
+
+    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
+        self.inner.history(user_id, limit, offset).await
+    }
+
+    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error> {
+        self.inner.last_login(device_id).await
+    }
+
+    async fn set_place(
+        &self,
+        session_id: Option<&str>,
+        event_id: Option<&str>,
+        place: &Place,
+    ) -> Result<(), sqlx::Error> {
+        self.inner.set_place(session_id, event_id, place).await
+    }
+
+    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        self.inner.rows_after(after, limit).await
+    }
+
+    async fn update_device(&self, row: &SessionRecord) -> Result<(), sqlx::Error> {
+        self.inner.update_device(row).await
+    }
+
+    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+        self.inner.purge_events(before, limit).await
+    }
+
+    async fn try_sweep_lock(&self) -> Result<bool, sqlx::Error> {
+        self.inner.try_sweep_lock().await
+    }
+
+    async fn release_sweep_lock(&self) -> Result<(), sqlx::Error> {
+        self.inner.release_sweep_lock().await
+    }
+
+    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
+        let result = self.inner.forget(user_id, identities).await;
+        self.cache.invalidate_user(user_id);
+        result
+    }
+
+    fn watch_endings(&self, on: Arc<dyn Fn(Invalidation) + Send + Sync>) -> Watch {
+        self.inner.watch_endings(on)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(id: &str, user: &str) -> LiveSession {
+        let now = OffsetDateTime::now_utc();
+        LiveSession { id: id.into(), user_id: user.into(), created_at: now, last_seen_at: now }
+    }
+
+    #[test]
+    fn a_lookup_that_raced_an_invalidation_is_not_cached() {
+        let cache = SessionCache::new(Duration::from_secs(60), true);
+        let before = cache.generation();
+        cache.invalidate_user("u1");
+        cache.put("d1", live("s1", "u1"), before);
+        assert_eq!(cache.get("d1"), None);
+        cache.put("d1", live("s1", "u1"), cache.generation());
+        assert_eq!(cache.get("d1").map(|l| l.id), Some("s1".into()));
+    }
+
+    #[test]
+    fn invalidation_drops_only_that_user() {
+        let cache = SessionCache::new(Duration::from_secs(60), true);
+        let g = cache.generation();
+        cache.put("d1", live("s1", "u1"), g);
+        cache.put("d2", live("s2", "u2"), g);
+        cache.invalidate_user("u1");
+        assert_eq!(cache.get("d1"), None);
+        assert!(cache.get("d2").is_some());
+        cache.invalidate_session("s2");
+        assert_eq!(cache.get("d2"), None);
+    }
+
+    #[test]
+    fn entries_expire_and_a_lost_channel_bypasses_the_cache() {
+        let cache = SessionCache::new(Duration::ZERO, true);
+        cache.put("d1", live("s1", "u1"), cache.generation());
+        assert_eq!(cache.get("d1"), None, "past its time-to-live");
+
+        let cache = SessionCache::new(Duration::from_secs(60), false);
+        cache.put("d1", live("s1", "u1"), cache.generation());
+        assert_eq!(cache.get("d1"), None, "not trusted before the channel listens");
+        cache.apply(Invalidation::Listening);
+        cache.put("d1", live("s1", "u1"), cache.generation());
+        assert!(cache.get("d1").is_some());
+        cache.apply(Invalidation::Lost);
+        assert_eq!(cache.get("d1"), None);
+        cache.put("d1", live("s1", "u1"), cache.generation());
+        assert_eq!(cache.get("d1"), None);
+    }
+
+    #[test]
+    fn a_full_shard_makes_room() {
+        let cache = SessionCache::new(Duration::from_secs(60), true);
+        for i in 0..SHARDS * SHARD_CAPACITY * 2 {
+            cache.put(&format!("d{i}"), live(&format!("s{i}"), "u"), cache.generation());
+        }
+        let total: usize = cache.shards.iter().map(|s| s.lock().unwrap().len()).sum();
+        assert!(total <= SHARDS * SHARD_CAPACITY);
+    }
+}
