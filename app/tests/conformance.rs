@@ -11,8 +11,8 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use http::{header, Request};
 use leptos_sessions::engine::{
-    Auth, Config, CurrentSession, Error, PgStore, Place, RequestMeta, SessionRecord, SessionStore, Sessions,
-    SqliteStore,
+    Auth, Config, CurrentSession, Error, FailureKey, PgStore, Place, RequestMeta, SessionRecord, SessionStore,
+    Sessions, SqliteStore,
 };
 use time::OffsetDateTime;
 use tower::ServiceExt;
@@ -177,7 +177,33 @@ on_both_backends!(
     password_change_and_sudo_mode,
     places_and_rederive,
     revocation_is_coherent_across_instances,
+    failed_sign_ins_grouped_by_address_and_identity,
 );
+
+async fn failed_sign_ins_grouped_by_address_and_identity(store: Store) {
+    let s = store.sessions(|c| c);
+    let from =
+        |ip: &str| RequestMeta { ip: ip.parse().ok(), user_agent: Some(CHROME.into()), ..RequestMeta::default() };
+    for identity in ["ada@example.com", "bob@example.com", "ada@example.com"] {
+        s.record_failed_attempt(&from("198.51.100.9"), identity, "invalid_credentials").await.unwrap();
+    }
+    s.record_failed_attempt(&from("203.0.113.7"), "ada@example.com", "invalid_credentials").await.unwrap();
+    s.sign_in("u1", &Auth::password().identity("ada@example.com"), &from("192.0.2.1")).await.unwrap();
+    let since = OffsetDateTime::now_utc() - Duration::from_secs(24 * 3600);
+
+    let by_ip = store.store().failures_by(FailureKey::Ip, since, 10).await.unwrap();
+    let summary: Vec<_> = by_ip.iter().map(|g| (g.key.as_str(), g.attempts, g.distinct)).collect();
+    assert_eq!(summary, [("198.51.100.9", 3, 2), ("203.0.113.7", 1, 1)], "successful sign-ins are not failures");
+    assert!(by_ip[0].first_at <= by_ip[0].last_at);
+
+    let by_identity = store.store().failures_by(FailureKey::Identity, since, 10).await.unwrap();
+    let summary: Vec<_> = by_identity.iter().map(|g| (g.key.as_str(), g.attempts, g.distinct)).collect();
+    assert_eq!(summary, [("ada@example.com", 3, 2), ("bob@example.com", 1, 1)]);
+
+    let later = OffsetDateTime::now_utc() + Duration::from_secs(60);
+    assert!(store.store().failures_by(FailureKey::Ip, later, 10).await.unwrap().is_empty(), "the window applies");
+    assert_eq!(store.store().failures_by(FailureKey::Ip, since, 1).await.unwrap().len(), 1, "the limit applies");
+}
 
 async fn registry_sign_in_revoke_and_next_request(store: Store) {
     let s = store.sessions(|c| c);

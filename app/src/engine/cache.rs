@@ -352,6 +352,15 @@ impl SessionStore for Invalidating {
         self.inner.count_failures(identity, since).await
     }
 
+    async fn failures_by(
+        &self,
+        key: super::store::FailureKey,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<super::store::FailureGroup>, sqlx::Error> {
+        self.inner.failures_by(key, since, limit).await
+    }
+
     async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
         self.inner.history(user_id, limit, offset).await
     }

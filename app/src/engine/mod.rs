@@ -24,7 +24,9 @@ pub use geo::Geo;
 pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
-pub use store::{Event, Invalidation, PgStore, Place, SessionRecord, SessionStore, SqliteStore, Watch};
+pub use store::{
+    Event, FailureGroup, FailureKey, Invalidation, PgStore, Place, SessionRecord, SessionStore, SqliteStore, Watch,
+};
 pub use sweep::SweepReport;
 pub use trail::LastLogin;
 

@@ -97,6 +97,27 @@ pub struct Place {
     pub longitude: Option<f64>,
 }
 
+/// Failed sign-ins sharing one source address or one typed identity (the triage view of an attack).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FailureGroup {
+    /// The IP address or the identity, per [`FailureKey`].
+    pub key: String,
+    pub attempts: u64,
+    /// Distinct identities tried from the address, or distinct addresses that tried the identity.
+    pub distinct: u64,
+    /// Country codes seen, sorted.
+    pub countries: Vec<String>,
+    pub first_at: Option<OffsetDateTime>,
+    pub last_at: Option<OffsetDateTime>,
+}
+
+/// How [`SessionStore::failures_by`] groups failed sign-ins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKey {
+    Ip,
+    Identity,
+}
+
 /// A row that was just ended, with the event written for it (none for superseded rows).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ended {
@@ -234,6 +255,14 @@ pub trait SessionStore: Send + Sync {
 
     /// Failed sign-ins typed against `identity` since `since`.
     async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error>;
+
+    /// Failed sign-ins since `since`, grouped by address or identity, most attempts first.
+    async fn failures_by(
+        &self,
+        key: FailureKey,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<FailureGroup>, sqlx::Error>;
 
     /// The user's trail, newest first: their own events and failed attempts typed against identities they have
     /// signed in with.

@@ -7,7 +7,10 @@ use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::{AppInstall, Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
+use super::{
+    AppInstall, Ended, Ending, Event, FailureGroup, FailureKey, Fingerprint, LiveSession, Place, SessionRecord,
+    SessionStore,
+};
 
 /// The multi-instance backend: every server instance shares one PostgreSQL database.
 #[derive(Clone, Debug)]
@@ -451,13 +454,53 @@ impl SessionStore for PgStore {
         Ok(n as u64)
     }
 
+    async fn failures_by(
+        &self,
+        key: FailureKey,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<FailureGroup>, sqlx::Error> {
+        let (group, other) = match key {
+            FailureKey::Ip => ("ip_address", "identity"),
+            FailureKey::Identity => ("identity", "ip_address"),
+        };
+        // Only column names from the match above are spliced in; values are bound.
+        let sql = format!(
+            "SELECT {group} AS k, COUNT(*) AS n, COUNT(DISTINCT {other}) AS d,
+                    array_remove(array_agg(DISTINCT country_code ORDER BY country_code), NULL) AS c,
+                    MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
+             FROM sessions_events
+             WHERE kind = 'failed_login' AND occurred_at >= $1 AND {group} IS NOT NULL
+             GROUP BY 1 ORDER BY n DESC, k LIMIT $2"
+        );
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FailureGroup {
+                    key: row.try_get("k")?,
+                    attempts: row.try_get::<i64, _>("n")? as u64,
+                    distinct: row.try_get::<i64, _>("d")? as u64,
+                    countries: row.try_get("c")?,
+                    first_at: row.try_get("first_at")?,
+                    last_at: row.try_get("last_at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT * FROM sessions_events
-             WHERE user_id = $1
-                OR (kind = 'failed_login' AND identity IN (
-                    SELECT identity FROM sessions_events
-                    WHERE user_id = $1 AND kind = 'login' AND identity IS NOT NULL))
+            // Two indexed branches instead of one OR, which would scan the whole trail; failures never carry a
+            // user id, so the branches cannot overlap.
+            "SELECT * FROM (
+                 SELECT * FROM sessions_events WHERE user_id = $1
+                 UNION ALL
+                 SELECT * FROM sessions_events
+                 WHERE kind = 'failed_login' AND identity IN (
+                     SELECT identity FROM sessions_events
+                     WHERE user_id = $1 AND kind = 'login' AND identity IS NOT NULL)
+             ) AS trail
              ORDER BY occurred_at DESC, id DESC
              LIMIT $2 OFFSET $3",
         )

@@ -6,7 +6,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
-use super::{AppInstall, Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
+use super::{
+    AppInstall, Ended, Ending, Event, FailureGroup, FailureKey, Fingerprint, LiveSession, Place, SessionRecord,
+    SessionStore,
+};
 
 /// The embedded default: a SQLite file (created and migrated on open). Timestamps are unix milliseconds.
 #[derive(Clone, Debug)]
@@ -502,13 +505,55 @@ impl SessionStore for SqliteStore {
         Ok(n as u64)
     }
 
+    async fn failures_by(
+        &self,
+        key: FailureKey,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<FailureGroup>, sqlx::Error> {
+        let (group, other) = match key {
+            FailureKey::Ip => ("ip_address", "identity"),
+            FailureKey::Identity => ("identity", "ip_address"),
+        };
+        // Only column names from the match above are spliced in; values are bound.
+        let sql = format!(
+            "SELECT {group} AS k, COUNT(*) AS n, COUNT(DISTINCT {other}) AS d, group_concat(DISTINCT country_code) AS c,
+                    MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
+             FROM sessions_events INDEXED BY sessions_events_kind_time
+             WHERE kind = 'failed_login' AND occurred_at >= ? AND {group} IS NOT NULL
+             GROUP BY {group} ORDER BY n DESC, k LIMIT ?"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ms(since)).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let countries: Option<String> = row.try_get("c")?;
+                let mut countries: Vec<String> =
+                    countries.unwrap_or_default().split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
+                countries.sort();
+                Ok(FailureGroup {
+                    key: row.try_get("k")?,
+                    attempts: row.try_get::<i64, _>("n")? as u64,
+                    distinct: row.try_get::<i64, _>("d")? as u64,
+                    countries,
+                    first_at: Some(from_ms(row.try_get("first_at")?)),
+                    last_at: Some(from_ms(row.try_get("last_at")?)),
+                })
+            })
+            .collect()
+    }
+
     async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT * FROM sessions_events
-             WHERE user_id = ?1
-                OR (kind = 'failed_login' AND identity IN (
-                    SELECT identity FROM sessions_events
-                    WHERE user_id = ?1 AND kind = 'login' AND identity IS NOT NULL))
+            // Two indexed branches instead of one OR, which would scan the whole trail; failures never carry a
+            // user id, so the branches cannot overlap.
+            "SELECT * FROM (
+                 SELECT * FROM sessions_events WHERE user_id = ?1
+                 UNION ALL
+                 SELECT * FROM sessions_events
+                 WHERE kind = 'failed_login' AND identity IN (
+                     SELECT identity FROM sessions_events
+                     WHERE user_id = ?1 AND kind = 'login' AND identity IS NOT NULL)
+             ) AS trail
              ORDER BY occurred_at DESC, id DESC
              LIMIT ?2 OFFSET ?3",
         )
