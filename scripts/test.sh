@@ -20,6 +20,7 @@ fi
 say "Rust tests"
 cargo test --locked -p leptos-sessions -p server --features leptos-sessions/ssr,leptos-sessions/demo,leptos-sessions/fault-injection
 scripts/build.sh
+scripts/bench.sh --smoke
 scripts/e2e.sh
 say "browser tests on PostgreSQL with two server instances"
 E2E_BACKEND=postgres scripts/e2e.sh tests/instances.spec.ts tests/devices.spec.ts

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use leptos_sessions::engine::{Auth, Config, RequestMeta, SessionStore, Sessions};
 
@@ -76,5 +76,4 @@ fn main() {
             common::drop_schema(&pg, &schema).await;
         }
     });
-    let _ = Duration::ZERO;
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Reruns the benchmarks behind BENCHMARKS.md and prints their tables.
+#   scripts/bench.sh [load|signin|page|trail|device|layer|wasm|all]   full runs (release builds; minutes each)
+#   scripts/bench.sh --smoke                                          every benchmark once, briefly, as a
+#                                                                     correctness check (what CI runs; no timings
+#                                                                     are asserted)
+# PostgreSQL rows need SESSIONS_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+export SESSIONS_TEST_POSTGRES_URL="${SESSIONS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+baseline_manifest=server/load/tower-sessions/Cargo.toml
+
+wasm_sizes() {
+  local wasm="$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR/sessions.wasm"
+  [ -f "$wasm" ] || scripts/build.sh
+  node -e '
+    const fs = require("fs"), zlib = require("zlib");
+    const raw = fs.readFileSync(process.argv[1]);
+    const gz = zlib.gzipSync(raw, { level: 9 }).length;
+    const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    const kb = (n) => (n / 1024).toFixed(1) + " KB";
+    console.log("| hydrate bundle | raw | gzip -9 | brotli 11 |\n|---|---|---|---|");
+    console.log(`| sessions.wasm | ${kb(raw.length)} | ${kb(gz)} | ${kb(br)} |`);
+  ' "$wasm"
+}
+
+if [ "${1:-}" = "--smoke" ]; then
+  say "benchmark smoke runs (correctness only)"
+  # Criterion benches run each benchmark once under `cargo test`; the custom ones take their short path.
+  cargo test --locked -p leptos-sessions --features ssr --benches
+  cargo build --locked -p server --examples
+  cargo build --locked --manifest-path "$baseline_manifest" --target-dir target/baseline
+  target/debug/examples/load_bench --smoke --baseline target/baseline/debug/tower-sessions-baseline
+  [ -x target/release/server ] || scripts/build.sh
+  target/debug/examples/page_bench --smoke --server target/release/server
+  wasm_sizes
+  exit 0
+fi
+
+what="${1:-all}"
+run() { [ "$what" = all ] || [ "$what" = "$1" ]; }
+if run load; then
+  say "load: bare axum vs our layer vs tower-sessions, on loopback"
+  cargo build --locked --release -p server --examples
+  cargo build --locked --release --manifest-path "$baseline_manifest" --target-dir target/baseline
+  target/release/examples/load_bench --baseline target/baseline/release/tower-sessions-baseline
+fi
+if run signin; then
+  say "sign-in tracking cost"
+  cargo bench --locked -p leptos-sessions --features ssr --bench signin
+fi
+if run page; then
+  say "devices page SSR"
+  scripts/build.sh
+  cargo build --locked --release -p server --examples
+  target/release/examples/page_bench --server target/release/server
+fi
+if run wasm; then
+  say "hydrate bundle size"
+  wasm_sizes
+fi
+if run trail; then
+  say "trail at scale (10 million events)"
+  cargo bench --locked -p leptos-sessions --features ssr --bench trail_scale
+fi
+if run device; then
+  say "user agents and geolocation (criterion)"
+  cargo bench --locked -p leptos-sessions --features ssr --bench device -- --warm-up-time 1 --measurement-time 3
+fi
+if run layer; then
+  say "layer cost in process (criterion)"
+  cargo bench --locked -p leptos-sessions --features ssr --bench layer -- --warm-up-time 1 --measurement-time 3
+fi
