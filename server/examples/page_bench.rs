@@ -70,25 +70,32 @@ async fn main() {
     eprintln!("seeded {sessions_n} sessions and {events_n} events in {:?}", started.elapsed());
     drop(sessions);
 
+    // The server logs the address it was given, so give it a free port rather than port 0.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(&server)
         .arg("serve")
-        .env("SESSIONS_ADDR", "127.0.0.1:0")
+        .env("SESSIONS_ADDR", format!("127.0.0.1:{port}"))
         .env("SESSIONS_DATABASE_URL", &url)
         .env("SESSIONS_SECRET_KEY", SECRET)
         .env("SESSIONS_SECURE_COOKIES", "false")
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        // The server logs (its address too) to standard output.
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {server} (run scripts/build.sh first): {e}"));
     let mut addr = None;
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.split("listening on http://").nth(1) {
-            addr = Some(rest.trim().to_owned());
+            // Strip the colour codes tracing may add after the address.
+            addr = Some(rest.split(|c: char| c.is_whitespace() || c == '\u{1b}').next().unwrap_or(rest).to_owned());
             break;
         }
     }
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let addr = addr.expect("the server printed its address");
 
     let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
@@ -102,6 +109,7 @@ async fn main() {
         let mut size = 0;
         for i in 0..requests + 20 {
             let req = Request::get(path).header("host", &addr).header("cookie", &cookie).body(Empty::<Bytes>::new());
+            sender.ready().await.unwrap();
             let started = Instant::now();
             let res = sender.send_request(req.unwrap()).await.unwrap();
             let status = res.status();
