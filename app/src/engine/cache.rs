@@ -54,33 +54,54 @@ pub enum Watch {
 pub(crate) struct SessionCache {
     shards: Vec<Mutex<HashMap<String, Entry>>>,
     /// With [`Watch::File`]: the file and what was last seen of it.
-    endings: std::sync::OnceLock<Mutex<EndingsFile>>,
+    endings: std::sync::OnceLock<EndingsFile>,
     generation: AtomicU64,
     trusted: AtomicBool,
     ttl: Duration,
 }
 
 /// Another process's endings show as a new length or modification time of this file.
+///
+/// Checked on every cache hit, so the common case takes no lock: a shared read lock for the `fstat` and two atomic
+/// loads for what was seen last.
 struct EndingsFile {
     path: std::path::PathBuf,
     /// Kept open so each check is one `fstat`, without resolving the path.
-    file: Option<std::fs::File>,
-    seen: Option<(u64, std::time::SystemTime)>,
+    file: std::sync::RwLock<Option<std::fs::File>>,
+    seen_len: AtomicU64,
+    /// Modification time in nanoseconds since the epoch; 0 before the first look.
+    seen_modified: AtomicU64,
 }
 
 impl EndingsFile {
-    fn stamp(&mut self) -> Option<(u64, std::time::SystemTime)> {
+    fn new(path: std::path::PathBuf) -> Self {
+        let file = std::sync::RwLock::new(std::fs::File::open(&path).ok());
+        Self { path, file, seen_len: AtomicU64::new(0), seen_modified: AtomicU64::new(0) }
+    }
+
+    fn stamp(&self) -> Option<(u64, u64)> {
         use std::os::unix::fs::MetadataExt;
-        if self.file.is_none() {
-            self.file = std::fs::File::open(&self.path).ok();
-        }
-        let meta = self.file.as_ref()?.metadata().ok()?;
-        if meta.nlink() == 0 {
-            // Deleted and perhaps recreated: writers append to the new file, so follow it.
-            self.file = None;
+        let meta = {
+            let file = self.file.read().unwrap_or_else(|e| e.into_inner());
+            file.as_ref().and_then(|f| f.metadata().ok())
+        };
+        // Missing, or deleted and perhaps recreated: writers append to the file at the path, so follow it.
+        let Some(meta) = meta.filter(|m| m.nlink() > 0) else {
+            *self.file.write().unwrap_or_else(|e| e.into_inner()) = std::fs::File::open(&self.path).ok();
             return None;
-        }
-        Some((meta.len(), meta.modified().ok()?))
+        };
+        let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as u64;
+        Some((meta.len(), modified))
+    }
+
+    fn seen(&self) -> (u64, u64) {
+        (self.seen_len.load(Ordering::SeqCst), self.seen_modified.load(Ordering::SeqCst))
+    }
+
+    /// Called after the cache was cleared, so a reader that finds the new stamp also finds the cache cleared.
+    fn remember(&self, (len, modified): (u64, u64)) {
+        self.seen_len.store(len, Ordering::SeqCst);
+        self.seen_modified.store(modified, Ordering::SeqCst);
     }
 }
 
@@ -109,13 +130,12 @@ impl SessionCache {
     /// False when another process announced endings since the last look (the cache is cleared then).
     fn endings_unchanged(&self) -> bool {
         let Some(endings) = self.endings.get() else { return true };
-        let mut endings = endings.lock().unwrap_or_else(|e| e.into_inner());
         let Some(stamp) = endings.stamp() else { return false };
-        if endings.seen == Some(stamp) {
+        if endings.seen() == stamp {
             return true;
         }
         self.clear();
-        endings.seen = Some(stamp);
+        endings.remember(stamp);
         false
     }
 
@@ -205,7 +225,7 @@ pub(crate) fn wrap(
     match store.watch_endings(Arc::new(move |invalidation| listener.apply(invalidation))) {
         Watch::SingleWriter => cache.apply(Invalidation::Listening),
         Watch::File(path) => {
-            let _ = cache.endings.set(Mutex::new(EndingsFile { path, file: None, seen: None }));
+            let _ = cache.endings.set(EndingsFile::new(path));
             cache.apply(Invalidation::Listening);
         }
         // Trusted once the listener reports Listening.
@@ -458,6 +478,25 @@ mod tests {
         assert_eq!(cache.get("d1"), None);
         cache.put("d1", live("s1", "u1"), cache.generation());
         assert_eq!(cache.get("d1"), None);
+    }
+
+    #[test]
+    fn an_announcement_by_another_process_empties_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db-endings");
+        std::fs::write(&path, b"").unwrap();
+        let cache = SessionCache::new(Duration::from_secs(60), true);
+        let _ = cache.endings.set(EndingsFile::new(path.clone()));
+        assert_eq!(cache.get("d1"), None, "the first look records the file");
+        cache.put("d1", live("s1", "u1"), cache.generation());
+        assert!(cache.get("d1").is_some());
+        use std::io::Write;
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b".").unwrap();
+        assert_eq!(cache.get("d1"), None, "another process ended rows");
+        cache.put("d1", live("s1", "u1"), cache.generation());
+        assert!(cache.get("d1").is_some(), "cached again once the change was seen");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(cache.get("d1"), None, "a missing file bypasses the cache");
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub(crate) fn device_cookie(config: &Config, device_id: &str) -> String {
 /// The device id from a correctly signed device cookie (a UUID), if any.
 pub(crate) fn read_device_id(headers: &http::HeaderMap, config: &Config) -> Option<String> {
     let raw = cookie_value(headers, &config.device_cookie_name)?;
-    verify(&raw, &config.key, &config.device_cookie_name)
+    verify(raw, &config.key, &config.device_cookie_name)
         .and_then(|id| uuid::Uuid::try_parse(&id).ok())
         .map(|id| id.hyphenated().to_string())
 }
@@ -88,15 +88,7 @@ pub(crate) enum Presented {
 
 /// The session cookie's value as sent (the last one when repeated), borrowed from the header.
 pub(crate) fn session_cookie<'h>(headers: &'h http::HeaderMap, config: &Config) -> Option<&'h str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|header| header.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .filter(|(name, _)| name.trim() == config.cookie_name)
-        .map(|(_, value)| value.trim())
-        .last()
+    cookie_value(headers, &config.cookie_name)
 }
 
 /// Checks a session cookie's signature and shape; a good one yields the token's digest.
@@ -112,17 +104,17 @@ fn read(headers: &http::HeaderMap, config: &Config) -> Option<Presented> {
     session_cookie(headers, config).map(|raw| check(raw, config))
 }
 
-fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    let mut found = None;
-    for header in headers.get_all(http::header::COOKIE) {
-        let Ok(header) = header.to_str() else { continue };
-        for part in Cookie::split_parse(header).flatten() {
-            if part.name() == name {
-                found = Some(part.value().to_owned());
-            }
-        }
-    }
-    found
+fn cookie_value<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|header| header.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(n, _)| n.trim() == name)
+        .map(|(_, value)| value.trim())
+        // The last one wins when a name repeats.
+        .next_back()
 }
 
 fn verify(raw: &str, key: &Key, name: &str) -> Option<String> {
@@ -178,6 +170,10 @@ mod tests {
         let value = cookie_pair(&set).split_once('=').unwrap().1.to_owned();
         assert!(value.len() > token.0.len() && value.ends_with(&token.0), "the token travels with its MAC");
         assert_eq!(read(&headers(&cookie_pair(&set)), &config()), Some(Presented::Digest(token.digest())));
+        // Among other cookies, with spaces, and after a stale copy of itself: the last one counts.
+        let name = &config().cookie_name;
+        let crowded = format!("theme=dark;  {name}=stale ; other=1; {} ", cookie_pair(&set));
+        assert_eq!(read(&headers(&crowded), &config()), Some(Presented::Digest(token.digest())));
     }
 
     #[test]
