@@ -39,7 +39,7 @@ pub enum Watch {
     /// No other process can write the store (an in-memory database): local invalidation is enough.
     SingleWriter,
     /// Every process appends to this file after ending rows, before the ending call returns (SQLite). The cache
-    /// checks the file's length and modification time on each hit (one `stat`), so a revocation by another process
+    /// checks the file's length and modification time on each hit (one `fstat`), so a revocation by another process
     /// (the `server` CLI) is seen by the very next request.
     File(std::path::PathBuf),
     /// Endings arrive asynchronously through the callback, starting with [`Invalidation::Listening`]
@@ -121,8 +121,8 @@ impl SessionCache {
         }
     }
 
-    fn shard(&self, digest: &str) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        let index = digest.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % SHARDS;
+    fn shard(&self, cookie: &str) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        let index = cookie.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % SHARDS;
         // A panic while holding a shard leaves a map that is still consistent; keep using it.
         self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -139,12 +139,13 @@ impl SessionCache {
         false
     }
 
-    pub(crate) fn get(&self, digest: &str) -> Option<LiveSession> {
+    /// The live row behind a session cookie (its value exactly as sent), if cached and fresh.
+    pub(crate) fn get(&self, cookie: &str) -> Option<LiveSession> {
         if !self.trusted.load(Ordering::Acquire) || !self.endings_unchanged() {
             return None;
         }
-        let shard = self.shard(digest);
-        shard.get(digest).filter(|e| e.cached_at.elapsed() < self.ttl).map(|e| e.live.clone())
+        let shard = self.shard(cookie);
+        shard.get(cookie).filter(|e| e.cached_at.elapsed() < self.ttl).map(|e| e.live.clone())
     }
 
     /// Read before the database lookup whose result may be cached.
@@ -153,11 +154,11 @@ impl SessionCache {
     }
 
     /// Caches `live` unless an invalidation happened since `generation` was read.
-    pub(crate) fn put(&self, digest: &str, live: LiveSession, generation: u64) {
+    pub(crate) fn put(&self, cookie: &str, live: LiveSession, generation: u64) {
         if !self.trusted.load(Ordering::Acquire) {
             return;
         }
-        let mut shard = self.shard(digest);
+        let mut shard = self.shard(cookie);
         if self.generation.load(Ordering::SeqCst) != generation {
             return;
         }
@@ -168,12 +169,12 @@ impl SessionCache {
                 shard.clear();
             }
         }
-        shard.insert(digest.to_owned(), Entry { live, cached_at: Instant::now() });
+        shard.insert(cookie.to_owned(), Entry { live, cached_at: Instant::now() });
     }
 
     /// Records a touch so the next requests do not try to write it again.
-    pub(crate) fn touched(&self, digest: &str, at: OffsetDateTime) {
-        if let Some(entry) = self.shard(digest).get_mut(digest) {
+    pub(crate) fn touched(&self, cookie: &str, at: OffsetDateTime) {
+        if let Some(entry) = self.shard(cookie).get_mut(cookie) {
             entry.live.last_seen_at = at;
         }
     }
@@ -188,6 +189,14 @@ impl SessionCache {
 
     pub(crate) fn invalidate_user(&self, user_id: &str) {
         self.remove_where(|live| live.user_id != user_id);
+    }
+
+    /// One pass for many users (a sweep batch ends hundreds of rows at once).
+    fn invalidate_users<'a>(&self, users: impl IntoIterator<Item = &'a str>) {
+        let users: std::collections::HashSet<&str> = users.into_iter().collect();
+        if !users.is_empty() {
+            self.remove_where(|live| !users.contains(live.user_id.as_str()));
+        }
     }
 
     pub(crate) fn invalidate_session(&self, id: &str) {
@@ -245,7 +254,7 @@ pub(crate) struct Invalidating {
 impl Invalidating {
     fn ended<T>(&self, result: &Result<Vec<Ended>, T>) {
         match result {
-            Ok(ended) => ended.iter().for_each(|e| self.cache.invalidate_user(&e.row.user_id)),
+            Ok(ended) => self.cache.invalidate_users(ended.iter().map(|e| e.row.user_id.as_str())),
             Err(_) => self.cache.clear(),
         }
     }
@@ -460,6 +469,14 @@ mod tests {
         assert!(cache.get("d2").is_some());
         cache.invalidate_session("s2");
         assert_eq!(cache.get("d2"), None);
+
+        let g = cache.generation();
+        for (d, s, u) in [("d3", "s3", "u3"), ("d4", "s4", "u4"), ("d5", "s5", "u5")] {
+            cache.put(d, live(s, u), g);
+        }
+        cache.invalidate_users(["u3", "u5"]);
+        assert_eq!((cache.get("d3"), cache.get("d5")), (None, None));
+        assert!(cache.get("d4").is_some());
     }
 
     #[test]
