@@ -35,6 +35,7 @@ if [ "${1:-}" = "--smoke" ]; then
   [ -x target/release/server ] || scripts/build.sh
   target/debug/examples/page_bench --smoke --server target/release/server
   wasm_sizes
+  python3 scripts/wasm-profile.py target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm 8
   exit 0
 fi
 
@@ -59,6 +60,8 @@ fi
 if run wasm; then
   say "hydrate bundle size"
   wasm_sizes
+  say "where the bytes go (before wasm-opt)"
+  python3 scripts/wasm-profile.py target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm
 fi
 if run trail; then
   say "trail at scale (10 million events)"

@@ -59,7 +59,7 @@ async fn measure(name: &str, store: impl SessionStore + 'static, n: usize) {
         task.await.unwrap();
     }
     let concurrent = n as f64 / started.elapsed().as_secs_f64();
-    println!("| {name} | {p50:.0?} | {p99:.0?} | {max:.0?} | {sequential:.0} | {concurrent:.0} |");
+    println!("| {name} | {p50:.2?} | {p99:.2?} | {max:.2?} | {sequential:.0} | {concurrent:.0} |");
 }
 
 fn main() {

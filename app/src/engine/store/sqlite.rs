@@ -16,6 +16,8 @@ use super::{
 pub struct SqliteStore {
     pool: SqlitePool,
     endings: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// Dropping the last clone of the store stops the background checkpointer.
+    _checkpointer: Option<std::sync::Arc<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl SqliteStore {
@@ -28,16 +30,20 @@ impl SqliteStore {
             // sign-in (several short commits) wait on the disk: p50 went from 4 ms to 1 ms (BENCHMARKS.md).
             .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // The background task below checkpoints; SQLite's own, inline in a commit, only if it falls far behind.
+            .pragma("wal_autocheckpoint", "10000");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Self::from_pool(pool).await
+        let mut store = Self::from_pool(pool).await?;
+        store._checkpointer = Some(std::sync::Arc::new(checkpoint_in_background(store.pool.clone())));
+        Ok(store)
     }
 
     /// Uses an existing pool (the host's), running this crate's migrations on it.
     pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         let endings = endings_file(&pool).await?.map(std::sync::Arc::new);
-        Ok(Self { pool, endings })
+        Ok(Self { pool, endings, _checkpointer: None })
     }
 
     /// Tells every process caching sessions of this file that rows ended (see [`super::Watch::File`]).
@@ -68,6 +74,40 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// Copies the WAL back into the database every 200 ms, off the request path.
+///
+/// SQLite otherwise checkpoints inside whichever commit grows the WAL past 1,000 pages, and that commit waits for
+/// the copy and its fsyncs: that was most of the sign-in p99 (5–6 ms against a 1 ms p50; with this task 3 ms, see
+/// BENCHMARKS.md). A passive checkpoint never blocks readers or writers; SQLite's own threshold, raised to 10,000
+/// pages, stays as the fallback if this task falls behind or stops.
+fn checkpoint_in_background(pool: SqlitePool) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                _ = tick.tick() => {}
+            }
+            if pool.is_closed() {
+                break;
+            }
+            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                Ok(_) => failing = false,
+                // Logged once per outage, not five times a second.
+                Err(err) if !failing => {
+                    failing = true;
+                    tracing::warn!(error = %err, "background WAL checkpoint failed; SQLite's own checkpoints remain");
+                }
+                Err(_) => {}
+            }
+        }
+    });
+    stop
 }
 
 /// `<database>-endings` beside a file database; none for an in-memory one.
