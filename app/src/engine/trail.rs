@@ -91,14 +91,17 @@ impl Sessions {
         Ok(self.store().history(user_id, limit, offset).await?)
     }
 
-    /// Retention: deletes trail events older than `max_age`, in batches. One of the only ways the trail changes.
+    /// Retention: deletes trail events older than `max_age`, in batches sized to hold the write lock for about
+    /// 20 ms each. One of the only ways the trail changes.
     pub async fn purge_events(&self, max_age: Duration) -> Result<u64, Error> {
         let before = self.now() - max_age;
         let mut total = 0;
+        let mut batches = super::sweep::Batches::new();
         loop {
-            let n = self.store().purge_events(before, super::sweep::BATCH).await?;
+            let started = std::time::Instant::now();
+            let n = self.store().purge_events(before, batches.size()).await?;
             total += n;
-            if n < u64::from(super::sweep::BATCH) {
+            if !batches.record(n, started) {
                 return Ok(total);
             }
         }

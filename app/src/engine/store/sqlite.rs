@@ -18,6 +18,11 @@ pub struct SqliteStore {
     endings: Option<std::sync::Arc<std::path::PathBuf>>,
     /// Dropping the last clone of the store stops the background checkpointer.
     _checkpointer: Option<std::sync::Arc<tokio::sync::oneshot::Sender<()>>>,
+    /// This process's writers take turns here, first come first served, before they ask SQLite for its write lock.
+    /// SQLite makes a blocked writer poll with growing sleeps (up to 100 ms apart), so under a stream of sweep
+    /// batches a sign-in could lose every race and wait a second (BENCHMARKS.md); a FIFO queue hands the lock over
+    /// the moment the previous writer commits. Other processes (the CLI) still meet SQLite's own busy handling.
+    writes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -43,7 +48,7 @@ impl SqliteStore {
     pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         let endings = endings_file(&pool).await?.map(std::sync::Arc::new);
-        Ok(Self { pool, endings, _checkpointer: None })
+        Ok(Self { pool, endings, _checkpointer: None, writes: Default::default() })
     }
 
     /// Tells every process caching sessions of this file that rows ended (see [`super::Watch::File`]).
@@ -321,6 +326,7 @@ impl SessionStore for SqliteStore {
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let now = r.created_at.unwrap_or(prune.at);
             // IMMEDIATE takes the write lock up front, so concurrent sign-ins of one user count each other correctly.
@@ -390,6 +396,7 @@ impl SessionStore for SqliteStore {
         ip: Option<&str>,
         stale_before: OffsetDateTime,
     ) -> Result<bool, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let done = sqlx::query(
             "UPDATE sessions SET last_seen_at = ?, last_seen_ip = COALESCE(?, last_seen_ip)
              WHERE id = ? AND ended_at IS NULL AND last_seen_at < ?",
@@ -414,6 +421,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn end(&self, user_id: &str, id: &str, e: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let mut tx = self.pool.begin().await?;
             let row = sqlx::query(
@@ -437,6 +445,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn end_others(&self, user_id: &str, keep: &str, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let mut tx = self.pool.begin().await?;
             let rows = sqlx::query(
@@ -468,6 +477,7 @@ impl SessionStore for SqliteStore {
         app: Option<&AppInstall<'_>>,
         at: OffsetDateTime,
     ) -> Result<u64, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let done = sqlx::query(
                 "UPDATE sessions SET ended_at = ?1, ended_reason = 'superseded'
@@ -492,6 +502,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let done = sqlx::query(
             "UPDATE sessions SET auth_detail = json_set(COALESCE(auth_detail, '{}'), '$.second_factor', ?)
              WHERE id = ? AND ended_at IS NULL",
@@ -504,6 +515,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn insert_event(&self, e: &Event) -> Result<(), sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let mut tx = self.pool.begin().await?;
         insert_event(&mut tx, e).await?;
         tx.commit().await
@@ -619,6 +631,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn set_place(&self, session_id: Option<&str>, event_id: Option<&str>, p: &Place) -> Result<(), sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let mut tx = self.pool.begin().await?;
         if let Some(id) = session_id {
             sqlx::query("UPDATE sessions SET country_code = ?, country_name = ?, region = ?, city = ? WHERE id = ?")
@@ -660,6 +673,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn update_device(&self, r: &SessionRecord) -> Result<(), sqlx::Error> {
+        let _turn = self.writes.lock().await;
         sqlx::query(
             "UPDATE sessions SET browser_name = ?, browser_version = ?, os_name = ?, os_version = ?, device_type = ?,
                 device_model = ?, app_name = ?, app_version = ?, app_build = ? WHERE id = ?",
@@ -680,6 +694,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let done = sqlx::query("UPDATE sessions SET token_digest = ? WHERE id = ? AND ended_at IS NULL")
                 .bind(token_digest)
@@ -693,6 +708,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let done = sqlx::query("UPDATE sessions SET reauthenticated_at = ? WHERE id = ? AND ended_at IS NULL")
             .bind(ms(at))
             .bind(id)
@@ -717,6 +733,7 @@ impl SessionStore for SqliteStore {
         limit: u32,
         e: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             let rows = sqlx::query(
@@ -756,6 +773,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn prune(&self, user_id: &str, cap: usize, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             let ended = prune_in(&mut tx, user_id, None, cap, e).await?;
@@ -767,6 +785,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let done = sqlx::query("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at < ? LIMIT ?)")
             .bind(ms(before))
             .bind(limit)
@@ -776,6 +795,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let mut tx = self.pool.begin().await?;
         unlock(&mut tx, "retention").await?;
         let done = sqlx::query(
@@ -791,6 +811,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
+        let _turn = self.writes.lock().await;
         let result = async {
             let mut tx = self.pool.begin().await?;
             unlock(&mut tx, "erasure").await?;
