@@ -4,7 +4,11 @@ import { defineConfig } from "@playwright/test";
 export default defineConfig({
   testDir: "./tests",
   // The two-instance test runs only when scripts/e2e.sh starts a second instance (E2E_BACKEND=postgres).
-  testIgnore: process.env.BASE_URL_B ? [] : ["**/instances.spec.ts"],
+  // host.spec.ts drives the example host site, which scripts/e2e.sh starts instead of the demo (E2E_SITE=host).
+  testIgnore: [
+    ...(process.env.BASE_URL_B ? [] : ["**/instances.spec.ts"]),
+    ...(process.env.E2E_SITE === "host" ? [] : ["**/host.spec.ts"]),
+  ],
   timeout: 30_000,
   workers: 1,
   reporter: "list",

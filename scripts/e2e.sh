@@ -29,12 +29,22 @@ if [ "${E2E_BACKEND:-sqlite}" = postgres ]; then
   export BASE_URL_B="http://$second"
 fi
 
+# E2E_SITE=host runs the example host site (server/examples/host_site.rs) instead of the demo.
+site=(target/release/server serve)
+ready=/healthz
+if [ "${E2E_SITE:-demo}" = host ]; then
+  [ -x target/debug/examples/host_site ] || cargo build --locked -p server --example host_site
+  site=(target/debug/examples/host_site)
+  ready=/login
+  export HOST_ADDR="$SESSIONS_ADDR" HOST_DATABASE_URL="$SESSIONS_DATABASE_URL" HOST_SECRET_KEY="$SESSIONS_SECRET_KEY"
+fi
+
 start() {
-  SESSIONS_ADDR="$1" LEPTOS_SITE_ADDR="$1" target/release/server serve >"$work/server-$1.log" 2>&1 &
+  SESSIONS_ADDR="$1" LEPTOS_SITE_ADDR="$1" HOST_ADDR="$1" "${site[@]}" >"$work/server-$1.log" 2>&1 &
   local pid=$!
   cleanup="kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; $cleanup"
   for _ in $(seq 1 150); do
-    curl -fs "http://$1/healthz" >/dev/null 2>&1 && return 0
+    curl -fs "http://$1$ready" >/dev/null 2>&1 && return 0
     kill -0 $pid 2>/dev/null || break
     sleep 0.1
   done

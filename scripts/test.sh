@@ -8,7 +8,7 @@ scripts/setup.sh --browser
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"
-cargo clippy --locked --all-targets --features leptos-sessions/fault-injection -- -D warnings
+cargo clippy --locked --all-targets --features leptos-sessions/fault-injection,leptos-sessions/axum-login -- -D warnings
 # The browser build has its own cfg paths; lint them too (separate target dir, as for the real build).
 cargo clippy --locked -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 # The PostgreSQL half of the conformance suite; with CI=true it fails if the server is unreachable.
@@ -18,10 +18,12 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && [ "$(id -u)" = 0 ] && com
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
 fi
 say "Rust tests"
-cargo test --locked -p leptos-sessions -p server --features leptos-sessions/ssr,leptos-sessions/demo,leptos-sessions/fault-injection
+cargo test --locked -p leptos-sessions -p server --features leptos-sessions/ssr,leptos-sessions/demo,leptos-sessions/fault-injection,leptos-sessions/axum-login
 scripts/build.sh
 scripts/bench.sh --smoke
 scripts/e2e.sh
+say "browser test of the example host site (server/examples/host_site.rs)"
+E2E_SITE=host scripts/e2e.sh tests/host.spec.ts
 say "browser tests on PostgreSQL with two server instances"
 E2E_BACKEND=postgres scripts/e2e.sh tests/instances.spec.ts tests/devices.spec.ts
 say "all tests passed"

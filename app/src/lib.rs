@@ -21,4 +21,14 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 pub use api::server;
 pub use error::ApiError;
+
+/// The stylesheet of the devices section and the login history: serve it, or inline it, beside your own CSS.
+/// Every rule targets a `.sessions-*` class; restyle through its `--sessions-*` custom properties. Colours follow
+/// the page's CSS `color-scheme`, and `data-theme="dark"` on an ancestor forces the dark palette.
+///
+/// ```
+/// let css: &str = leptos_sessions::STYLESHEET;
+/// assert!(css.contains("--sessions-accent"));
+/// ```
+pub const STYLESHEET: &str = include_str!("../../style/sessions.css");
 pub use ui::{DevicesSection, LoginHistory};

@@ -109,7 +109,7 @@ where
     }
 }
 
-enum Resolved {
+pub(crate) enum Resolved {
     Live(LiveSession),
     SignedOut,
     Unavailable,
@@ -118,7 +118,7 @@ enum Resolved {
 impl Sessions {
     /// What a session cookie stands for. A cached cookie was verified when it was cached, byte for byte, so a hit
     /// skips the signature and digest; a miss verifies, looks the digest up and caches the live row.
-    async fn resolve(&self, raw: &str, peer: Option<IpAddr>, headers: &http::HeaderMap) -> Resolved {
+    pub(crate) async fn resolve(&self, raw: &str, peer: Option<IpAddr>, headers: &http::HeaderMap) -> Resolved {
         let cached = self.cache().and_then(|cache| cache.get(raw));
         let live = match cached {
             Some(live) => live,
@@ -200,7 +200,7 @@ async fn touch(sessions: &Sessions, raw: &str, live: &LiveSession, peer: Option<
     }
 }
 
-fn peer_ip<B>(req: &Request<B>) -> Option<IpAddr> {
+pub(crate) fn peer_ip<B>(req: &Request<B>) -> Option<IpAddr> {
     req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
@@ -231,7 +231,7 @@ fn sets_cookie(res: &Response<Body>, name: &str) -> bool {
 }
 
 /// State-changing requests must come from our own pages: `Sec-Fetch-Site` when the browser sends it, else `Origin`.
-fn is_cross_site<B>(req: &Request<B>) -> bool {
+pub(crate) fn is_cross_site<B>(req: &Request<B>) -> bool {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
         return false;
     }
@@ -254,7 +254,7 @@ fn is_cross_site<B>(req: &Request<B>) -> bool {
 }
 
 /// A short answer in the browser's language: JSON for API clients (server functions), HTML otherwise.
-fn refuse<B>(req: &Request<B>, status: StatusCode, key: &str) -> Response<Body> {
+pub(crate) fn refuse<B>(req: &Request<B>, status: StatusCode, key: &str) -> Response<Body> {
     let i18n = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)

@@ -1,6 +1,8 @@
 //! The server-side engine: one cloneable [`Sessions`] handle holding the configuration and the store.
 
 mod auth;
+#[cfg(feature = "axum-login")]
+mod axum_login;
 mod cache;
 mod config;
 pub mod device;
@@ -18,6 +20,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 pub use auth::{normalize_identity, Auth, METHODS};
+#[cfg(feature = "axum-login")]
+pub use axum_login::{AxumLogin, AxumLoginLayer, AxumLoginService};
 pub use config::Config;
 pub use device::{ClientHeaders, DeviceInfo};
 pub use geo::Geo;
@@ -132,6 +136,10 @@ pub enum Error {
     ReauthRequired,
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The host's tower-sessions record could not be read or written (feature `axum-login`).
+    #[cfg(feature = "axum-login")]
+    #[error("tower-sessions error: {0}")]
+    TowerSessions(#[from] tower_sessions::session::Error),
 }
 
 impl From<Error> for crate::error::ApiError {
@@ -142,6 +150,11 @@ impl From<Error> for crate::error::ApiError {
             Error::ReauthRequired => Self::ReauthRequired,
             Error::Store(err) => {
                 tracing::error!(error = %err, "session store error");
+                Self::Unavailable
+            }
+            #[cfg(feature = "axum-login")]
+            Error::TowerSessions(err) => {
+                tracing::error!(error = %err, "tower-sessions error");
                 Self::Unavailable
             }
             Error::Config(_) => Self::ServerFn(leptos::server_fn::error::ServerFnErrorErr::ServerError(e.to_string())),

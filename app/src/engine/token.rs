@@ -34,6 +34,13 @@ impl Token {
     }
 }
 
+/// The cookie value in a `Set-Cookie` line this module built (`name=value; attributes`).
+#[cfg(feature = "axum-login")]
+pub(crate) fn set_cookie_value(set_cookie: &str) -> &str {
+    let pair = set_cookie.split(';').next().unwrap_or_default();
+    pair.split_once('=').map_or("", |(_, value)| value)
+}
+
 /// A signed, `HttpOnly`, `SameSite=Lax`, site-wide cookie (Secure per configuration).
 fn signed_cookie(config: &Config, name: &str, value: &str, lifetime: cookie::time::Duration) -> String {
     let mut jar = CookieJar::new();

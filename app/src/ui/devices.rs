@@ -104,7 +104,7 @@ fn DeviceList(
                 view! {
                     <div class="sessions-others">
                         <ActionForm action=revoke_others>
-                            <button type="submit" class="button button-danger">
+                            <button type="submit" class="sessions-button sessions-button-danger">
                                 {i18n.t("sign-out-others")}
                             </button>
                         </ActionForm>
@@ -122,7 +122,7 @@ fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -
     let kind = device_type_label(i18n, &device.device.device_type);
     let place = device.place.clone().map(|p| view! { <Place place=p/> " · " });
     let method = auth_method_label(i18n, &device.auth_method, device.auth_provider.as_deref())
-        .map(|label| view! { <span class="badge badge-method" title=i18n.t("auth-method-title")>{label}</span> });
+        .map(|label| view! { <span class="sessions-badge sessions-badge-method" title=i18n.t("auth-method-title")>{label}</span> });
     let activity = if device.current { i18n.t("active-now") } else { last_active(i18n, now, device.last_seen_at) };
     let signed_in = i18n.t_with("signed-in-on", &[("date", long_date(i18n, device.created_at).into())]);
     let ip = device.ip_address.clone().map(|ip| {
@@ -131,13 +131,13 @@ fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -
     });
     let id = device.id.clone();
     let action = if device.current {
-        view! { <span class="badge badge-current">{i18n.t("this-device")}</span> }.into_any()
+        view! { <span class="sessions-badge sessions-badge-current">{i18n.t("this-device")}</span> }.into_any()
     } else {
         let label = i18n.t_with("log-out-device", &[("device", name.clone().into())]);
         view! {
             <ActionForm action=revoke attr:class="sessions-revoke">
                 <input type="hidden" name="id" value=id/>
-                <button type="submit" class="button button-secondary" aria-label=label>
+                <button type="submit" class="sessions-button sessions-button-secondary" aria-label=label>
                     {i18n.t("log-out")}
                 </button>
             </ActionForm>

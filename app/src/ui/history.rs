@@ -114,7 +114,7 @@ fn EventRow(event: EventView) -> impl IntoView {
                 <p class="sessions-event-what">
                     <strong>{what}</strong>
                     {reason}
-                    {event.new_device.then(|| view! { <span class="badge badge-new">{i18n.t("new-device")}</span> })}
+                    {event.new_device.then(|| view! { <span class="sessions-badge sessions-badge-new">{i18n.t("new-device")}</span> })}
                 </p>
                 <p class="sessions-event-meta">
                     {place} {details} " · " <time datetime=iso(event.occurred_at)>{date_time(i18n, event.occurred_at)}</time>

@@ -1,0 +1,309 @@
+//! An app on axum-login + tower-sessions with tower-sessions' own SQLx store (PostgreSQL), adopting the registry
+//! through `engine::AxumLogin`: list devices, revoke one, sign out the others, password change, logout and the
+//! trail, for users who signed in through axum-login. Needs `SESSIONS_TEST_POSTGRES_URL` (fails under CI=true
+//! without it) and the `axum-login` feature.
+#![cfg(feature = "axum-login")]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{AppendHeaders, IntoResponse};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
+use http::{header, Request};
+use leptos_sessions::engine::{Auth, AxumLogin, CurrentSession, RequestMeta, Sessions};
+use tower::ServiceExt;
+use tower_sessions::SessionManagerLayer;
+use tower_sessions_sqlx_store::{sqlx as sqlx08, PostgresStore};
+
+const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
+
+#[derive(Clone, Debug)]
+struct User {
+    id: String,
+    email: String,
+}
+
+impl AuthUser for User {
+    type Id = String;
+
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    // Constant on purpose: every sign-out below must come from the registry, not from axum-login's own hash check.
+    fn session_auth_hash(&self) -> &[u8] {
+        self.id.as_bytes()
+    }
+}
+
+/// The app's accounts: email -> (id, password).
+#[derive(Clone, Default)]
+struct Backend {
+    users: Arc<Mutex<HashMap<String, (String, String)>>>,
+}
+
+#[derive(Clone, serde::Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("backend error")]
+struct BackendError;
+
+impl AuthnBackend for Backend {
+    type User = User;
+    type Credentials = Credentials;
+    type Error = BackendError;
+
+    async fn authenticate(&self, creds: Credentials) -> Result<Option<User>, BackendError> {
+        let users = self.users.lock().unwrap();
+        Ok(users
+            .get(&creds.email)
+            .filter(|(_, password)| *password == creds.password)
+            .map(|(id, _)| User { id: id.clone(), email: creds.email.clone() }))
+    }
+
+    async fn get_user(&self, id: &UserId<Self>) -> Result<Option<User>, BackendError> {
+        let users = self.users.lock().unwrap();
+        Ok(users.iter().find(|(_, (uid, _))| uid == id).map(|(email, _)| User { id: id.clone(), email: email.clone() }))
+    }
+}
+
+type Session = AuthSession<Backend>;
+
+async fn login(
+    mut auth: Session,
+    Extension(registry): Extension<AxumLogin>,
+    Extension(sessions): Extension<Sessions>,
+    Extension(meta): Extension<RequestMeta>,
+    Form(creds): Form<Credentials>,
+) -> impl IntoResponse {
+    let Ok(Some(user)) = auth.authenticate(creds.clone()).await else {
+        sessions.record_failed_attempt(&meta, &creds.email, "invalid_credentials").await;
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    auth.login(&user).await.unwrap();
+    let auth_method = Auth::password().identity(&user.email);
+    let signed_in = registry.logged_in(&auth.session, &user.id, &auth_method, &meta).await.unwrap();
+    let cookies: Vec<_> = signed_in.set_cookies.into_iter().map(|c| (header::SET_COOKIE, c)).collect();
+    (AppendHeaders(cookies), "signed in").into_response()
+}
+
+async fn logout(mut auth: Session, Extension(registry): Extension<AxumLogin>, Extension(meta): Extension<RequestMeta>) {
+    registry.logged_out(&auth.session, &meta).await.unwrap();
+    auth.logout().await.unwrap();
+}
+
+async fn me(auth: Session) -> Result<String, StatusCode> {
+    auth.user.map(|u| u.email).ok_or(StatusCode::UNAUTHORIZED)
+}
+
+async fn devices(
+    Extension(sessions): Extension<Sessions>,
+    current: Option<Extension<CurrentSession>>,
+) -> Result<String, StatusCode> {
+    let Extension(current) = current.ok_or(StatusCode::UNAUTHORIZED)?;
+    let rows = sessions.devices(&current).await.unwrap();
+    Ok(rows
+        .iter()
+        .map(|r| format!("{} {}", r.id, r.browser_name.as_deref().unwrap_or("?")))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+async fn revoke(
+    Extension(sessions): Extension<Sessions>,
+    Extension(current): Extension<CurrentSession>,
+    Extension(meta): Extension<RequestMeta>,
+    Path(id): Path<String>,
+) -> StatusCode {
+    match sessions.revoke(&current, &id, &meta).await {
+        Ok(()) => StatusCode::NO_CONTENT,
+        Err(_) => StatusCode::NOT_FOUND,
+    }
+}
+
+async fn revoke_others(
+    Extension(sessions): Extension<Sessions>,
+    Extension(current): Extension<CurrentSession>,
+    Extension(meta): Extension<RequestMeta>,
+) -> String {
+    sessions.revoke_others(&current, &meta).await.unwrap().to_string()
+}
+
+async fn change_password(
+    auth: Session,
+    Extension(registry): Extension<AxumLogin>,
+    Extension(meta): Extension<RequestMeta>,
+    Form(new): Form<HashMap<String, String>>,
+) -> StatusCode {
+    let Some(user) = auth.user.clone() else { return StatusCode::UNAUTHORIZED };
+    auth.backend.users.lock().unwrap().get_mut(&user.email).unwrap().1 = new["password"].clone();
+    registry.password_changed(&auth.session, &meta).await.unwrap();
+    StatusCode::NO_CONTENT
+}
+
+struct App {
+    router: Router,
+    sessions: Sessions,
+    pool: sqlx08::PgPool,
+    schema: String,
+    _registry: common::Harness,
+}
+
+async fn app() -> Option<App> {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let url = match std::env::var("SESSIONS_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ if ci => panic!("CI=true but SESSIONS_TEST_POSTGRES_URL is not set: the axum-login test must run in CI"),
+        _ => {
+            eprintln!("skipped: set SESSIONS_TEST_POSTGRES_URL=postgres://… to run the axum-login adapter test");
+            return None;
+        }
+    };
+    let pool = sqlx08::PgPool::connect(&url).await.expect("PostgreSQL is reachable");
+    let schema = format!("axum_login_{}", uuid::Uuid::new_v4().simple());
+    let store = PostgresStore::new(pool.clone()).with_schema_name(&schema).unwrap();
+    store.migrate().await.unwrap();
+
+    let backend = Backend::default();
+    backend.users.lock().unwrap().insert("ada@example.com".into(), ("user-ada".into(), "first password".into()));
+    let auth_layer = AuthManagerLayerBuilder::new(backend, SessionManagerLayer::new(store).with_secure(false)).build();
+
+    // The registry keeps its own tables (SQLite here); the app's sessions stay in its tower-sessions store.
+    let registry = common::harness().await;
+    let adapter = AxumLogin::new(registry.sessions.clone());
+    let router = Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/devices", get(devices))
+        .route("/devices/{id}/revoke", post(revoke))
+        .route("/devices/revoke-others", post(revoke_others))
+        .route("/password", post(change_password))
+        .layer(Extension(adapter.clone()))
+        .layer(adapter.layer::<Backend>())
+        .layer(auth_layer);
+    Some(App { router, sessions: registry.sessions.clone(), pool, schema, _registry: registry })
+}
+
+/// One browser: its cookies and user agent.
+struct Browser {
+    ua: &'static str,
+    cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    fn new(ua: &'static str) -> Self {
+        Self { ua, cookies: HashMap::new() }
+    }
+
+    async fn send(&mut self, app: &App, method: &str, path: &str, form: &str) -> (StatusCode, String) {
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::USER_AGENT, self.ua)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(form.to_owned()))
+            .unwrap();
+        let res = app.router.clone().oneshot(req).await.unwrap();
+        for set in res.headers().get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
+            if set.contains("Max-Age=0") || value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn login(&mut self, app: &App, password: &str) {
+        let form = format!("email=ada%40example.com&password={}", password.replace(' ', "+"));
+        assert_eq!(self.send(app, "POST", "/login", &form).await.0, StatusCode::OK);
+    }
+
+    async fn me(&mut self, app: &App) -> StatusCode {
+        self.send(app, "GET", "/me", "").await.0
+    }
+
+    /// Whether this browser's tower-sessions record still exists in the app's own store.
+    async fn has_record(&self, app: &App) -> bool {
+        let Some(id) = self.cookies.get("id") else { return false };
+        let sql = format!("SELECT count(*) FROM \"{}\".\"session\" WHERE id = $1", app.schema);
+        let n: i64 = sqlx08::query_scalar(&sql).bind(id).fetch_one(&app.pool).await.unwrap();
+        n == 1
+    }
+}
+
+#[tokio::test]
+async fn axum_login_users_list_revoke_and_sign_out_others_through_the_registry() {
+    let Some(app) = app().await else { return };
+    let mut a = Browser::new(common::CHROME_MAC);
+    let mut b = Browser::new(FIREFOX);
+    a.login(&app, "first password").await;
+    b.login(&app, "first password").await;
+    assert_eq!(a.me(&app).await, StatusCode::OK);
+
+    let (status, list) = a.send(&app, "GET", "/devices", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(list.lines().next().unwrap().ends_with("Chrome"), "this device first: {list}");
+    let firefox = list.lines().find(|l| l.ends_with("Firefox")).unwrap().split(' ').next().unwrap().to_owned();
+
+    // Revoke one: B's very next request is signed out, and its tower-sessions record is gone.
+    assert!(b.has_record(&app).await);
+    let (status, _) = a.send(&app, "POST", &format!("/devices/{firefox}/revoke"), "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(b.me(&app).await, StatusCode::UNAUTHORIZED);
+    assert!(!b.has_record(&app).await, "the revoked session's record is deleted from the app's store");
+    assert_eq!(a.me(&app).await, StatusCode::OK);
+
+    // Sign out the others.
+    let mut c = Browser::new(IPHONE);
+    c.login(&app, "first password").await;
+    let (_, ended) = a.send(&app, "POST", "/devices/revoke-others", "").await;
+    assert_eq!(ended, "1");
+    assert_eq!(c.me(&app).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.me(&app).await, StatusCode::OK);
+
+    // A password change on A signs D out (axum-login's own hash is constant here, so this is the registry).
+    let mut d = Browser::new(FIREFOX);
+    d.login(&app, "first password").await;
+    let (status, _) = a.send(&app, "POST", "/password", "password=second+password").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(d.me(&app).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.me(&app).await, StatusCode::OK, "the device that changed the password stays signed in");
+    let (_, list) = a.send(&app, "GET", "/devices", "").await;
+    assert_eq!(list.lines().count(), 1, "{list}");
+
+    // A wrong password and a logout, then the trail.
+    let (status, _) = d.send(&app, "POST", "/login", "email=ada%40example.com&password=first+password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    a.send(&app, "POST", "/logout", "").await;
+    assert_eq!(a.me(&app).await, StatusCode::UNAUTHORIZED);
+
+    let history = app.sessions.history("user-ada", 50, 0).await.unwrap();
+    let kinds: Vec<&str> = history.iter().rev().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "login").count(), 4, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "failed_login").count(), 1, "typed against ada's email: {kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "revoked").count(), 3, "one, the others, password change: {kinds:?}");
+    assert_eq!(kinds.last(), Some(&"logout"), "{kinds:?}");
+    assert!(history.iter().filter(|e| e.kind == "login").all(|e| e.identity.as_deref() == Some("ada@example.com")));
+
+    sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
+}
