@@ -9,6 +9,9 @@
 //!
 //! The README's "Add it to your site" snippets are excerpts of this file (a test keeps them in sync).
 
+// Leptos view types nest deeply; the release build needs more room than rustc's default to lay them out.
+#![recursion_limit = "256"]
+
 use std::net::SocketAddr;
 
 use axum::body::Body;

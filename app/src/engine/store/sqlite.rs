@@ -47,6 +47,7 @@ impl SqliteStore {
     /// Uses an existing pool (the host's), running this crate's migrations on it.
     pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        optimize(&pool).await?;
         let endings = endings_file(&pool).await?.map(std::sync::Arc::new);
         Ok(Self { pool, endings, _checkpointer: None, writes: Default::default() })
     }
@@ -81,7 +82,18 @@ impl SqliteStore {
     }
 }
 
-/// Copies the WAL back into the database every 200 ms, off the request path.
+/// Fresh statistics where they are missing or stale, so the planner picks the history and triage indexes (SQLite
+/// has none until something runs ANALYZE: the devices page took 7.3 ms instead of 4.6, BENCHMARKS.md). The limit
+/// keeps it to milliseconds on any size; both pragmas must run on one connection.
+async fn optimize(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Copies the WAL back into the database every 200 ms, off the request path, and refreshes the planner's statistics
+/// every hour as the trail grows.
 ///
 /// SQLite otherwise checkpoints inside whichever commit grows the WAL past 1,000 pages, and that commit waits for
 /// the copy and its fsyncs: that was most of the sign-in p99 (5–6 ms against a 1 ms p50; with this task 3 ms, see
@@ -93,6 +105,7 @@ fn checkpoint_in_background(pool: SqlitePool) -> tokio::sync::oneshot::Sender<()
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut failing = false;
+        let mut ticks: u32 = 0;
         loop {
             tokio::select! {
                 _ = &mut stopped => break,
@@ -100,6 +113,12 @@ fn checkpoint_in_background(pool: SqlitePool) -> tokio::sync::oneshot::Sender<()
             }
             if pool.is_closed() {
                 break;
+            }
+            ticks = ticks.wrapping_add(1);
+            if ticks % (5 * 3600) == 0 {
+                if let Err(err) = optimize(&pool).await {
+                    tracing::warn!(error = %err, "could not refresh the SQLite planner statistics");
+                }
             }
             match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
                 Ok(_) => failing = false,
