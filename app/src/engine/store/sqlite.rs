@@ -115,7 +115,7 @@ fn checkpoint_in_background(pool: SqlitePool) -> tokio::sync::oneshot::Sender<()
                 break;
             }
             ticks = ticks.wrapping_add(1);
-            if ticks % (5 * 3600) == 0 {
+            if ticks.is_multiple_of(5 * 3600) {
                 if let Err(err) = optimize(&pool).await {
                     tracing::warn!(error = %err, "could not refresh the SQLite planner statistics");
                 }
