@@ -154,6 +154,7 @@ async fn change_password(
 
 struct App {
     router: Router,
+    backend: Backend,
     sessions: Sessions,
     pool: sqlx08::PgPool,
     schema: String,
@@ -177,7 +178,8 @@ async fn app() -> Option<App> {
 
     let backend = Backend::default();
     backend.users.lock().unwrap().insert("ada@example.com".into(), ("user-ada".into(), "first password".into()));
-    let auth_layer = AuthManagerLayerBuilder::new(backend, SessionManagerLayer::new(store).with_secure(false)).build();
+    let auth_layer =
+        AuthManagerLayerBuilder::new(backend.clone(), SessionManagerLayer::new(store).with_secure(false)).build();
 
     // The registry keeps its own tables (SQLite here); the app's sessions stay in its tower-sessions store.
     let registry = common::harness().await;
@@ -193,7 +195,7 @@ async fn app() -> Option<App> {
         .layer(Extension(adapter.clone()))
         .layer(adapter.layer::<Backend>())
         .layer(auth_layer);
-    Some(App { router, sessions: registry.sessions.clone(), pool, schema, _registry: registry })
+    Some(App { router, backend, sessions: registry.sessions.clone(), pool, schema, _registry: registry })
 }
 
 /// One browser: its cookies and user agent.
@@ -304,6 +306,14 @@ async fn axum_login_users_list_revoke_and_sign_out_others_through_the_registry()
     assert_eq!(kinds.iter().filter(|k| **k == "revoked").count(), 3, "one, the others, password change: {kinds:?}");
     assert_eq!(kinds.last(), Some(&"logout"), "{kinds:?}");
     assert!(history.iter().filter(|e| e.kind == "login").all(|e| e.identity.as_deref() == Some("ada@example.com")));
+
+    // A user the app deletes is signed out by axum-login, and the registry ends their row instead of listing it.
+    let mut e = Browser::new(IPHONE);
+    e.login(&app, "second password").await;
+    app.backend.users.lock().unwrap().remove("ada@example.com");
+    assert_eq!(e.send(&app, "GET", "/devices", "").await.0, StatusCode::UNAUTHORIZED);
+    let history = app.sessions.history("user-ada", 1, 0).await.unwrap();
+    assert_eq!(history[0].kind, "logout", "the deleted user's row ended: {history:?}");
 
     sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
 }

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum_login::{AuthSession, AuthnBackend};
+use axum_login::{AuthSession, AuthUser, AuthnBackend};
 use http::{Request, Response, StatusCode};
 use tower::{Layer, Service};
 use tower_sessions::Session;
@@ -40,8 +40,8 @@ const TOKEN_KEY: &str = "leptos_sessions.token";
 ///
 /// let registry = AxumLogin::new(sessions);
 /// auth_session.login(&user).await?;
-/// let user_id = format!("{:?}", user.id());
-/// let signed_in = registry.logged_in(&auth_session.session, &user_id, &Auth::password(), &meta).await?;
+/// // The user id as axum-login displays it: the layer checks that the two agree on every request.
+/// let signed_in = registry.logged_in(&auth_session.session, &user.id().to_string(), &Auth::password(), &meta).await?;
 /// // Send signed_in.set_cookies (the device cookie) with the response.
 /// # Ok(()) }
 /// ```
@@ -62,7 +62,8 @@ impl AxumLogin {
     }
 
     /// After `auth_session.login(&user)` succeeded: registers the login as a device, writes the login event,
-    /// and ends the row this browser had before. `meta` comes from the layer (`Extension<RequestMeta>`).
+    /// and ends the row this browser had before. `user_id` is `user.id().to_string()`; `meta` comes from the
+    /// layer (`Extension<RequestMeta>`).
     ///
     /// The returned `set_cookies` hold only the long-lived device cookie (one browser stays one device across
     /// sign-ins); tower-sessions keeps its own session cookie.
@@ -170,7 +171,29 @@ where
             if let Some(token) = token {
                 match sessions.resolve(&token, peer_ip(&req), req.headers()).await {
                     Resolved::Live(live) => {
-                        req.extensions_mut().insert(CurrentSession { id: live.id, user_id: live.user_id });
+                        let current = CurrentSession { id: live.id, user_id: live.user_id };
+                        // axum-login has the last word on who is signed in: a user it no longer loads (deleted,
+                        // say) or a different user than the row's must not act through the registry.
+                        let user =
+                            req.extensions().get::<AuthSession<B>>().map(|auth| auth.user.as_ref().map(|u| u.id()));
+                        match user {
+                            Some(Some(id)) if id.to_string() != current.user_id => {
+                                tracing::warn!("axum-login user differs from the registry row; signing out");
+                                if let Some(mut auth) = req.extensions_mut().remove::<AuthSession<B>>() {
+                                    auth.logout().await.ok();
+                                    req.extensions_mut().insert(auth);
+                                }
+                            }
+                            Some(None) => {
+                                let (parts, body) = req.into_parts();
+                                sessions.sign_out(&current, &sessions.request_meta(&parts)).await.ok();
+                                req = Request::from_parts(parts, body);
+                                session.remove::<String>(TOKEN_KEY).await.ok();
+                            }
+                            _ => {
+                                req.extensions_mut().insert(current);
+                            }
+                        }
                     }
                     Resolved::SignedOut => {
                         // Revoked, expired or ended elsewhere: this request and every later one are signed out.
