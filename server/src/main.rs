@@ -1,7 +1,10 @@
 //! The demo server and its command line.
 //!
-//! `server` (or `server serve`) runs the site; `server migrate` only creates and migrates the database.
+//! `server` (or `server serve`) runs the site; `server migrate` only creates and migrates the database; the
+//! maintenance and triage commands (`sweep`, `failed-logins`, `history`, `sessions`, `revoke-all`, `forget`,
+//! `rederive`) are listed in the README.
 
+mod admin;
 mod settings;
 
 use std::net::SocketAddr;
@@ -73,21 +76,29 @@ async fn run_with<S: SessionStore + Clone + 'static>(
             );
             Ok(())
         }
-        "forget" | "revoke-all" => {
-            let email = std::env::args().nth(2).ok_or_else(|| format!("usage: server {command} <email>"))?;
+        "forget" => {
+            let email = std::env::args().nth(2).ok_or("usage: server forget <email>")?;
             let user = users.by_email(&email).await?.ok_or_else(|| format!("no account with the email {email:?}"))?;
             let sessions = Sessions::try_new(config(&settings)?, store)?;
-            if command == "forget" {
-                let (rows, events) = sessions.forget(&user.id, std::slice::from_ref(&user.email)).await?;
-                println!("forgot {}: {rows} sessions and {events} trail events deleted", user.email);
-            } else {
-                let ended = sessions.end_all(&user.id, "admin_revoked", Some("admin:cli")).await?;
-                println!("signed {} out everywhere: {ended} sessions ended", user.email);
-            }
+            let (rows, events) = sessions.forget(&user.id, std::slice::from_ref(&user.email)).await?;
+            println!("forgot {}: {rows} sessions and {events} trail events deleted", user.email);
+            Ok(())
+        }
+        "failed-logins" | "history" | "sessions" | "revoke-all" => {
+            let args = admin::Args::parse(&std::env::args().skip(2).collect::<Vec<_>>())?;
+            let sessions = Sessions::try_new(config(&settings)?, store)?;
+            let output = match command.as_str() {
+                "failed-logins" => admin::failed_logins(&sessions, &args).await?,
+                "history" => admin::history(&sessions, &users, &args).await?,
+                "sessions" => admin::sessions_of(&sessions, &users, &args).await?,
+                _ => admin::revoke_all(&sessions, &users, &args).await?,
+            };
+            println!("{output}");
             Ok(())
         }
         other => Err(format!(
-            "unknown command {other:?}; expected serve, migrate, sweep, forget <email>, revoke-all <email> or rederive"
+            "unknown command {other:?}; expected serve, migrate, sweep, failed-logins, history <email>, sessions <email>, \
+             revoke-all <email>, forget <email> or rederive"
         )
         .into()),
     }
