@@ -29,7 +29,7 @@ const TOKEN_KEY: &str = "leptos_sessions.token";
 /// The seams an axum-login app calls from its login, logout and password-change handlers.
 ///
 /// ```no_run
-/// # async fn f<B: axum_login::AuthnBackend>(
+/// # async fn f<B: axum_login::AuthnBackend + 'static>(
 /// #     sessions: leptos_sessions::engine::Sessions,
 /// #     mut auth_session: axum_login::AuthSession<B>,
 /// #     user: B::User,
