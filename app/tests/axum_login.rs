@@ -15,8 +15,9 @@ use axum::response::{AppendHeaders, IntoResponse};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
+use http::request::Parts;
 use http::{header, Request};
-use leptos_sessions::engine::{Auth, AxumLogin, CurrentSession, RequestMeta, Sessions};
+use leptos_sessions::engine::{Auth, AxumLogin, CurrentSession, Sessions};
 use tower::ServiceExt;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions_sqlx_store::{sqlx as sqlx08, PostgresStore};
@@ -84,9 +85,10 @@ async fn login(
     mut auth: Session,
     Extension(registry): Extension<AxumLogin>,
     Extension(sessions): Extension<Sessions>,
-    Extension(meta): Extension<RequestMeta>,
+    parts: Parts,
     Form(creds): Form<Credentials>,
 ) -> impl IntoResponse {
+    let meta = sessions.request_meta(&parts);
     let Ok(Some(user)) = auth.authenticate(creds.clone()).await else {
         sessions.record_failed_attempt(&meta, &creds.email, "invalid_credentials").await;
         return StatusCode::UNAUTHORIZED.into_response();
@@ -98,7 +100,13 @@ async fn login(
     (AppendHeaders(cookies), "signed in").into_response()
 }
 
-async fn logout(mut auth: Session, Extension(registry): Extension<AxumLogin>, Extension(meta): Extension<RequestMeta>) {
+async fn logout(
+    mut auth: Session,
+    Extension(registry): Extension<AxumLogin>,
+    Extension(sessions): Extension<Sessions>,
+    parts: Parts,
+) {
+    let meta = sessions.request_meta(&parts);
     registry.logged_out(&auth.session, &meta).await.unwrap();
     auth.logout().await.unwrap();
 }
@@ -123,9 +131,10 @@ async fn devices(
 async fn revoke(
     Extension(sessions): Extension<Sessions>,
     Extension(current): Extension<CurrentSession>,
-    Extension(meta): Extension<RequestMeta>,
     Path(id): Path<String>,
+    parts: Parts,
 ) -> StatusCode {
+    let meta = sessions.request_meta(&parts);
     match sessions.revoke(&current, &id, &meta).await {
         Ok(()) => StatusCode::NO_CONTENT,
         Err(_) => StatusCode::NOT_FOUND,
@@ -135,17 +144,20 @@ async fn revoke(
 async fn revoke_others(
     Extension(sessions): Extension<Sessions>,
     Extension(current): Extension<CurrentSession>,
-    Extension(meta): Extension<RequestMeta>,
+    parts: Parts,
 ) -> String {
+    let meta = sessions.request_meta(&parts);
     sessions.revoke_others(&current, &meta).await.unwrap().to_string()
 }
 
 async fn change_password(
     auth: Session,
     Extension(registry): Extension<AxumLogin>,
-    Extension(meta): Extension<RequestMeta>,
+    Extension(sessions): Extension<Sessions>,
+    parts: Parts,
     Form(new): Form<HashMap<String, String>>,
 ) -> StatusCode {
+    let meta = sessions.request_meta(&parts);
     let Some(user) = auth.user.clone() else { return StatusCode::UNAUTHORIZED };
     auth.backend.users.lock().unwrap().get_mut(&user.email).unwrap().1 = new["password"].clone();
     registry.password_changed(&auth.session, &meta).await.unwrap();

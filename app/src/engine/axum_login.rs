@@ -33,12 +33,13 @@ const TOKEN_KEY: &str = "leptos_sessions.token";
 /// #     sessions: leptos_sessions::engine::Sessions,
 /// #     mut auth_session: axum_login::AuthSession<B>,
 /// #     user: B::User,
-/// #     meta: leptos_sessions::engine::RequestMeta,
+/// #     parts: http::request::Parts,
 /// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use axum_login::AuthUser;
 /// use leptos_sessions::engine::{Auth, AxumLogin};
 ///
-/// let registry = AxumLogin::new(sessions);
+/// let registry = AxumLogin::new(sessions.clone());
+/// let meta = sessions.request_meta(&parts); // `parts: http::request::Parts` is an axum extractor
 /// auth_session.login(&user).await?;
 /// // The user id as axum-login displays it: the layer checks that the two agree on every request.
 /// let signed_in = registry.logged_in(&auth_session.session, &user.id().to_string(), &Auth::password(), &meta).await?;
@@ -62,8 +63,8 @@ impl AxumLogin {
     }
 
     /// After `auth_session.login(&user)` succeeded: registers the login as a device, writes the login event,
-    /// and ends the row this browser had before. `user_id` is `user.id().to_string()`; `meta` comes from the
-    /// layer (`Extension<RequestMeta>`).
+    /// and ends the row this browser had before. `user_id` is `user.id().to_string()`; `meta` is
+    /// [`Sessions::request_meta`] of the request, built only by the handlers that need it, never per request.
     ///
     /// The returned `set_cookies` hold only the long-lived device cookie (one browser stays one device across
     /// sign-ins); tower-sessions keeps its own session cookie.
@@ -213,10 +214,6 @@ where
                     }
                 }
             }
-            let (parts, body) = req.into_parts();
-            let meta = sessions.request_meta(&parts);
-            let mut req = Request::from_parts(parts, body);
-            req.extensions_mut().insert(meta);
             req.extensions_mut().insert(sessions);
             inner.call(req).await
         })
