@@ -7,4 +7,6 @@ export LEPTOS_HASH_FILES=false
 export LEPTOS_RELOAD_PORT=3001
 export LEPTOS_SITE_ADDR="${SESSIONS_ADDR:-127.0.0.1:3000}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# A CI run builds once, so incremental caches would only fill the disk.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
