@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use leptos_sessions::engine::{Config, Event, FailureKey, SessionStore, Sessions};
+use leptos_sessions::engine::{Config, Event, FailureKey, Page, SessionStore, Sessions};
 use time::OffsetDateTime;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -48,11 +48,11 @@ async fn run<S: SessionStore + Clone + 'static>(
     for _ in 0..2 {
         // Twice: the first run reads from disk, the second shows the warm cost.
         let t = Instant::now();
-        let by_ip = store.failures_by(FailureKey::Ip, since, 50).await.unwrap();
+        let by_ip = store.failures_by(FailureKey::Ip, since, &Page::first(50)).await.unwrap();
         rows.push(time("failed sign-ins in the last 24 h by IP (top 50)", t.elapsed(), by_ip.len()));
         assert!(!by_ip.is_empty(), "the last day has failures");
         let t = Instant::now();
-        let by_identity = store.failures_by(FailureKey::Identity, since, 50).await.unwrap();
+        let by_identity = store.failures_by(FailureKey::Identity, since, &Page::first(50)).await.unwrap();
         rows.push(time("failed sign-ins in the last 24 h by identity (top 50)", t.elapsed(), by_identity.len()));
         let t = Instant::now();
         let page = store.history("user-42", 20, 0).await.unwrap();

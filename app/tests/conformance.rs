@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use http::{header, Request};
 use leptos_sessions::engine::{
-    Auth, Config, CurrentSession, Error, FailureKey, PgStore, Place, RequestMeta, SessionRecord, SessionStore,
+    Auth, Config, CurrentSession, Error, FailureKey, Page, PgStore, Place, RequestMeta, SessionRecord, SessionStore,
     Sessions, SqliteStore,
 };
 use time::OffsetDateTime;
@@ -178,7 +178,130 @@ on_both_backends!(
     places_and_rederive,
     revocation_is_coherent_across_instances,
     failed_sign_ins_grouped_by_address_and_identity,
+    triage_across_users,
 );
+
+/// The admin page's queries: sessions of every user with each filter, sort and page; flagged sign-ins; countries;
+/// hourly counts; and an administrator's revoke recorded with its actor.
+async fn triage_across_users(store: Store) {
+    use leptos_sessions::engine::{CountrySort, Direction, FailureSort, SessionFilter, SessionSort, SessionState};
+    let s = store.sessions(|c| c);
+    let from =
+        |ip: &str, ua: &str| RequestMeta { ip: ip.parse().ok(), user_agent: Some(ua.into()), ..RequestMeta::default() };
+    let before = OffsetDateTime::now_utc() - Duration::from_secs(1);
+    let ada_mac =
+        s.sign_in("ada", &Auth::password().identity("ada@example.com"), &from("192.0.2.1", CHROME)).await.unwrap();
+    let ada_pc = s.sign_in("ada", &Auth::passkey(), &from("198.51.100.9", FIREFOX)).await.unwrap();
+    let bob = s.sign_in("bob", &Auth::oauth("github"), &from("192.0.2.1", CHROME)).await.unwrap();
+    assert!(!ada_mac.new_device && ada_pc.new_device && !bob.new_device, "first sign-ins are never new");
+    for (who, code, name) in
+        [(&ada_mac, "GB", "United Kingdom"), (&ada_pc, "SE", "Sweden"), (&bob, "GB", "United Kingdom")]
+    {
+        let user = if who.session_id == bob.session_id { "bob" } else { "ada" };
+        let event = s
+            .history(user, 10, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.session_id.as_deref() == Some(&who.session_id))
+            .unwrap();
+        let place = Place { country_code: Some(code.into()), country_name: Some(name.into()), ..Place::default() };
+        store.store().set_place(Some(&who.session_id), Some(&event.id), &place).await.unwrap();
+    }
+    for identity in ["ada@example.com", "root@example.com"] {
+        s.record_failed_attempt(&from("198.51.100.9", FIREFOX), identity, "invalid_credentials").await.unwrap();
+    }
+
+    let find = |filter: SessionFilter, sort: SessionSort, direction: Direction, limit: u32, offset: u32| {
+        let store = store.clone();
+        async move {
+            let page = Page { sort, direction, limit, offset };
+            let rows = store.store().find_sessions(&filter, &page).await.unwrap();
+            rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    let all = |f: SessionFilter| find(f, SessionSort::SignedIn, Direction::Asc, 10, 0);
+    let (a, b, c) = (ada_mac.session_id.clone(), ada_pc.session_id.clone(), bob.session_id.clone());
+    assert_eq!(
+        all(SessionFilter::default()).await,
+        [a.clone(), b.clone(), c.clone()],
+        "every user's live rows, oldest first"
+    );
+    assert_eq!(
+        find(SessionFilter::default(), SessionSort::SignedIn, Direction::Desc, 2, 0).await,
+        [c.clone(), b.clone()]
+    );
+    assert_eq!(
+        find(SessionFilter::default(), SessionSort::SignedIn, Direction::Desc, 2, 2).await,
+        [a.clone()],
+        "second page"
+    );
+    let only = |f: fn(&mut SessionFilter)| {
+        let mut filter = SessionFilter::default();
+        f(&mut filter);
+        all(filter)
+    };
+    assert_eq!(only(|f| f.user_id = Some("ada".into())).await, [a.clone(), b.clone()]);
+    assert_eq!(only(|f| f.ip = Some("192.0.2.1".into())).await, [a.clone(), c.clone()]);
+    assert_eq!(only(|f| f.country_code = Some("SE".into())).await, [b.clone()]);
+    assert_eq!(only(|f| f.auth_method = Some("oauth".into())).await, [c.clone()]);
+    assert_eq!(only(|f| f.device_type = Some("mobile".into())).await, Vec::<String>::new());
+    assert_eq!(only(|f| f.device_type = Some("desktop".into())).await.len(), 3);
+    let soon = OffsetDateTime::now_utc() + Duration::from_secs(60);
+    assert!(all(SessionFilter { state: SessionState::ActiveSince(soon), ..Default::default() }).await.is_empty());
+    assert_eq!(all(SessionFilter { state: SessionState::ActiveSince(before), ..Default::default() }).await.len(), 3);
+    assert_eq!(all(SessionFilter { state: SessionState::IdleSince(soon), ..Default::default() }).await.len(), 3);
+
+    // An administrator ends one row and every row of a user; the trail names them.
+    assert!(
+        matches!(s.end_session("bob", &a, "admin_revoked", Some("admin:root")).await, Err(Error::NotFound)),
+        "the row must belong to the user"
+    );
+    s.end_session("ada", &b, "admin_revoked", Some("admin:root")).await.unwrap();
+    assert!(
+        matches!(s.end_session("ada", &b, "admin_revoked", Some("admin:root")).await, Err(Error::NotFound)),
+        "ending twice"
+    );
+    assert_eq!(s.end_all("bob", "admin_revoked", Some("admin:root")).await.unwrap(), 1);
+    assert_eq!(all(SessionFilter::default()).await, [a.clone()]);
+    assert_eq!(all(SessionFilter { state: SessionState::Ended, ..Default::default() }).await, [b.clone(), c.clone()]);
+    let revoked = s.history("ada", 1, 0).await.unwrap().remove(0);
+    assert_eq!((revoked.kind.as_str(), revoked.revoked_reason.as_deref()), ("revoked", Some("admin_revoked")));
+    assert_eq!(revoked.metadata.unwrap()["ended_by"], "admin:root");
+
+    let page = |direction, limit, offset| Page { sort: (), direction, limit, offset };
+    let flagged = store.store().new_device_logins(before, &page(Direction::Desc, 10, 0)).await.unwrap();
+    assert_eq!(flagged.iter().map(|e| e.session_id.clone().unwrap()).collect::<Vec<_>>(), [b.clone()]);
+    assert!(store.store().new_device_logins(soon, &page(Direction::Desc, 10, 0)).await.unwrap().is_empty());
+    assert!(store.store().new_device_logins(before, &page(Direction::Asc, 10, 1)).await.unwrap().is_empty());
+
+    let countries = store.store().by_country(before, &Page::first(10)).await.unwrap();
+    let summary: Vec<_> =
+        countries.iter().map(|c| (c.country_code.as_deref(), c.logins, c.failures, c.users)).collect();
+    assert_eq!(summary, [(Some("GB"), 2, 0, 2), (Some("SE"), 1, 0, 1), (None, 0, 2, 0)]);
+    assert_eq!(countries[0].country_name.as_deref(), Some("United Kingdom"));
+    let by_failures = Page { sort: CountrySort::Failures, direction: Direction::Desc, limit: 1, offset: 0 };
+    assert_eq!(store.store().by_country(before, &by_failures).await.unwrap()[0].country_code, None);
+    let by_name = Page { sort: CountrySort::Country, direction: Direction::Asc, limit: 10, offset: 0 };
+    let names: Vec<_> =
+        store.store().by_country(before, &by_name).await.unwrap().into_iter().map(|c| c.country_code).collect();
+    assert_eq!(names, [Some("GB".into()), Some("SE".into()), None], "unplaced addresses sort last");
+
+    let hours = store.store().per_hour(before - Duration::from_secs(3600)).await.unwrap();
+    let totals = hours.iter().fold((0, 0), |(l, f), h| (l + h.logins, f + h.failures));
+    assert_eq!(totals, (3, 2));
+    assert!(hours.iter().all(|h| h.hour.unix_timestamp() % 3600 == 0 && h.hour <= OffsetDateTime::now_utc()));
+    assert!(store.store().per_hour(soon).await.unwrap().is_empty());
+
+    let by_key = Page { sort: FailureSort::Key, direction: Direction::Asc, limit: 10, offset: 0 };
+    let identities = store.store().failures_by(FailureKey::Identity, before, &by_key).await.unwrap();
+    assert_eq!(identities.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), ["ada@example.com", "root@example.com"]);
+    let second = Page { offset: 1, ..by_key };
+    assert_eq!(
+        store.store().failures_by(FailureKey::Identity, before, &second).await.unwrap()[0].key,
+        "root@example.com"
+    );
+}
 
 async fn failed_sign_ins_grouped_by_address_and_identity(store: Store) {
     let s = store.sessions(|c| c);
@@ -191,18 +314,25 @@ async fn failed_sign_ins_grouped_by_address_and_identity(store: Store) {
     s.sign_in("u1", &Auth::password().identity("ada@example.com"), &from("192.0.2.1")).await.unwrap();
     let since = OffsetDateTime::now_utc() - Duration::from_secs(24 * 3600);
 
-    let by_ip = store.store().failures_by(FailureKey::Ip, since, 10).await.unwrap();
+    let by_ip = store.store().failures_by(FailureKey::Ip, since, &Page::first(10)).await.unwrap();
     let summary: Vec<_> = by_ip.iter().map(|g| (g.key.as_str(), g.attempts, g.distinct)).collect();
     assert_eq!(summary, [("198.51.100.9", 3, 2), ("203.0.113.7", 1, 1)], "successful sign-ins are not failures");
     assert!(by_ip[0].first_at <= by_ip[0].last_at);
 
-    let by_identity = store.store().failures_by(FailureKey::Identity, since, 10).await.unwrap();
+    let by_identity = store.store().failures_by(FailureKey::Identity, since, &Page::first(10)).await.unwrap();
     let summary: Vec<_> = by_identity.iter().map(|g| (g.key.as_str(), g.attempts, g.distinct)).collect();
     assert_eq!(summary, [("ada@example.com", 3, 2), ("bob@example.com", 1, 1)]);
 
     let later = OffsetDateTime::now_utc() + Duration::from_secs(60);
-    assert!(store.store().failures_by(FailureKey::Ip, later, 10).await.unwrap().is_empty(), "the window applies");
-    assert_eq!(store.store().failures_by(FailureKey::Ip, since, 1).await.unwrap().len(), 1, "the limit applies");
+    assert!(
+        store.store().failures_by(FailureKey::Ip, later, &Page::first(10)).await.unwrap().is_empty(),
+        "the window applies"
+    );
+    assert_eq!(
+        store.store().failures_by(FailureKey::Ip, since, &Page::first(1)).await.unwrap().len(),
+        1,
+        "the limit applies"
+    );
 }
 
 async fn registry_sign_in_revoke_and_next_request(store: Store) {

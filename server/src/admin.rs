@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use leptos_sessions::demo::users::{User, Users};
-use leptos_sessions::engine::{Event, FailureKey, SessionRecord, Sessions};
+use leptos_sessions::engine::{Event, FailureKey, Page, SessionRecord, Sessions};
 use leptos_sessions::i18n::I18n;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -65,7 +65,7 @@ async fn account(users: &Users, email: &str) -> Result<User> {
 /// `failed-logins --since 24h --by ip|identity`: failed sign-ins grouped, most attempts first.
 pub async fn failed_logins(sessions: &Sessions, args: &Args) -> Result<String> {
     let since = sessions.now() - args.since;
-    let groups = sessions.store().failures_by(args.by, since, args.limit).await?;
+    let groups = sessions.store().failures_by(args.by, since, &Page::first(args.limit)).await?;
     let key = if args.by == FailureKey::Ip { "ip" } else { "identity" };
     let distinct = if args.by == FailureKey::Ip { "identities" } else { "addresses" };
     if args.json {

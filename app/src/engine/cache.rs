@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::store::{AppInstall, Ended, Ending, Event, Fingerprint, LiveSession, Place, SessionRecord, SessionStore};
+use super::store::{
+    AppInstall, CountryCount, CountrySort, Ended, Ending, Event, FailureSort, Fingerprint, HourCount, LiveSession,
+    Page, Place, SessionFilter, SessionRecord, SessionSort, SessionStore,
+};
 
 const SHARDS: usize = 16;
 const SHARD_CAPACITY: usize = 4096;
@@ -385,9 +388,33 @@ impl SessionStore for Invalidating {
         &self,
         key: super::store::FailureKey,
         since: OffsetDateTime,
-        limit: u32,
+        page: &Page<FailureSort>,
     ) -> Result<Vec<super::store::FailureGroup>, sqlx::Error> {
-        self.inner.failures_by(key, since, limit).await
+        self.inner.failures_by(key, since, page).await
+    }
+
+    async fn find_sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &Page<SessionSort>,
+    ) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        self.inner.find_sessions(filter, page).await
+    }
+
+    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, sqlx::Error> {
+        self.inner.new_device_logins(since, page).await
+    }
+
+    async fn by_country(
+        &self,
+        since: OffsetDateTime,
+        page: &Page<CountrySort>,
+    ) -> Result<Vec<CountryCount>, sqlx::Error> {
+        self.inner.by_country(since, page).await
+    }
+
+    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, sqlx::Error> {
+        self.inner.per_hour(since).await
     }
 
     async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {

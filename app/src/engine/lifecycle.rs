@@ -209,6 +209,28 @@ impl Sessions {
         Ok(ended.len() as u64)
     }
 
+    /// Ends one session of a user on someone else's authority, such as an administrator's "Revoke" on a row of the
+    /// admin page; the trail records `reason` and who did it (`by`). [`Error::NotFound`] unless `session_id` is a
+    /// live session of `user_id`.
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions) -> Result<(), leptos_sessions::engine::Error> {
+    /// sessions.end_session("user-42", "0196f1d2-…", "admin_revoked", Some("admin:7")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn end_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        reason: &str,
+        by: Option<&str>,
+    ) -> Result<(), Error> {
+        let ending = Ending { at: self.now(), reason, by, event_kind: Some("revoked"), request_id: None };
+        let ended = self.store().end(user_id, session_id, &ending).await?.ok_or(Error::NotFound)?;
+        self.emit_ended(&ended, Some((by.unwrap_or("system"), reason)));
+        Ok(())
+    }
+
     /// Records that the signed-in user just confirmed their password ("sudo mode"), for
     /// [`Config::sudo_window`](super::Config::sudo_window). Like any authentication it issues a fresh token:
     /// returns the `Set-Cookie` value carrying it.

@@ -29,7 +29,9 @@ pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
 pub use store::{
-    Event, FailureGroup, FailureKey, Invalidation, PgStore, Place, SessionRecord, SessionStore, SqliteStore, Watch,
+    every_hour, CountryCount, CountrySort, Direction, Event, FailureGroup, FailureKey, FailureSort, HourCount,
+    Invalidation, Page, PgStore, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
+    SqliteStore, Watch,
 };
 pub use sweep::SweepReport;
 pub use trail::LastLogin;

@@ -2,9 +2,14 @@
 
 mod postgres;
 mod sqlite;
+mod triage;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use triage::{
+    every_hour, CountryCount, CountrySort, Direction, FailureSort, HourCount, Page, SessionFilter, SessionSort,
+    SessionState,
+};
 
 pub use super::cache::{Invalidation, Watch};
 
@@ -256,13 +261,35 @@ pub trait SessionStore: Send + Sync {
     /// Failed sign-ins typed against `identity` since `since`.
     async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error>;
 
-    /// Failed sign-ins since `since`, grouped by address or identity, most attempts first.
+    /// Failed sign-ins since `since`, grouped by address or identity: one page in `page`'s order.
     async fn failures_by(
         &self,
         key: FailureKey,
         since: OffsetDateTime,
-        limit: u32,
+        page: &Page<FailureSort>,
     ) -> Result<Vec<FailureGroup>, sqlx::Error>;
+
+    /// Registry rows of every user that match `filter`: one page in `page`'s order.
+    async fn find_sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &Page<SessionSort>,
+    ) -> Result<Vec<SessionRecord>, sqlx::Error>;
+
+    /// Sign-ins since `since` that the new-device check flagged (`metadata.new_device`), newest first unless
+    /// `page.direction` is ascending.
+    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, sqlx::Error>;
+
+    /// Sign-ins and failed sign-ins since `since`, per country: one page in `page`'s order.
+    async fn by_country(
+        &self,
+        since: OffsetDateTime,
+        page: &Page<CountrySort>,
+    ) -> Result<Vec<CountryCount>, sqlx::Error>;
+
+    /// Sign-ins and failed sign-ins since `since` per clock hour (UTC), oldest first; hours without any are
+    /// left out ([`every_hour`] fills them in).
+    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, sqlx::Error>;
 
     /// The user's trail, newest first: their own events and failed attempts typed against identities they have
     /// signed in with.

@@ -8,8 +8,8 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    AppInstall, Ended, Ending, Event, FailureGroup, FailureKey, Fingerprint, LiveSession, Place, SessionRecord,
-    SessionStore,
+    AppInstall, CountryCount, CountrySort, Ended, Ending, Event, FailureGroup, FailureKey, FailureSort, Fingerprint,
+    HourCount, LiveSession, Page, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
 };
 
 /// The multi-instance backend: every server instance shares one PostgreSQL database.
@@ -458,23 +458,29 @@ impl SessionStore for PgStore {
         &self,
         key: FailureKey,
         since: OffsetDateTime,
-        limit: u32,
+        page: &Page<FailureSort>,
     ) -> Result<Vec<FailureGroup>, sqlx::Error> {
         let (group, other) = match key {
             FailureKey::Ip => ("ip_address", "identity"),
             FailureKey::Identity => ("identity", "ip_address"),
         };
-        // Only column names from the match above are spliced in; values are bound.
+        // Only column names and keywords from fixed lists are spliced in; values are bound.
         let sql = format!(
             "SELECT {group} AS k, COUNT(*) AS n, COUNT(DISTINCT {other}) AS d,
                     array_remove(array_agg(DISTINCT country_code ORDER BY country_code), NULL) AS c,
                     MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
              FROM sessions_events
              WHERE kind = 'failed_login' AND occurred_at >= $1 AND {group} IS NOT NULL
-             GROUP BY 1 ORDER BY n DESC, k LIMIT $2"
+             GROUP BY 1 ORDER BY {sort} {dir}, k LIMIT $2 OFFSET $3",
+            sort = page.sort.column(),
+            dir = page.direction.sql(),
         );
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since)
+            .bind(i64::from(page.limit))
+            .bind(i64::from(page.offset))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(FailureGroup {
@@ -484,6 +490,109 @@ impl SessionStore for PgStore {
                     countries: row.try_get("c")?,
                     first_at: row.try_get("first_at")?,
                     last_at: row.try_get("last_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn find_sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &Page<SessionSort>,
+    ) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        let mut q = sqlx::QueryBuilder::<Postgres>::new("SELECT * FROM sessions WHERE ");
+        match filter.state {
+            SessionState::Live => q.push("ended_at IS NULL"),
+            SessionState::ActiveSince(t) => q.push("ended_at IS NULL AND last_seen_at >= ").push_bind(t),
+            SessionState::IdleSince(t) => q.push("ended_at IS NULL AND last_seen_at < ").push_bind(t),
+            SessionState::Ended => q.push("ended_at IS NOT NULL"),
+        };
+        for (column, value) in filter.columns() {
+            q.push(format_args!(" AND {column} = ")).push_bind(value.to_owned());
+        }
+        if let Some(ip) = &filter.ip {
+            q.push(" AND (ip_address = ")
+                .push_bind(ip.clone())
+                .push(" OR last_seen_ip = ")
+                .push_bind(ip.clone())
+                .push(")");
+        }
+        q.push(format_args!(" ORDER BY {} {dir}, id {dir} LIMIT ", page.sort.column(), dir = page.direction.sql()))
+            .push_bind(i64::from(page.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(page.offset));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, sqlx::Error> {
+        // The WHERE clause repeats the partial index's own, so the planner can use it.
+        let sql = format!(
+            "SELECT * FROM sessions_events
+             WHERE kind = 'login' AND metadata @> '{{\"new_device\": true}}' AND occurred_at >= $1
+             ORDER BY occurred_at {dir}, id {dir} LIMIT $2 OFFSET $3",
+            dir = page.direction.sql()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since)
+            .bind(i64::from(page.limit))
+            .bind(i64::from(page.offset))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event).collect()
+    }
+
+    async fn by_country(
+        &self,
+        since: OffsetDateTime,
+        page: &Page<CountrySort>,
+    ) -> Result<Vec<CountryCount>, sqlx::Error> {
+        let sql = format!(
+            "SELECT country_code AS code, MAX(country_name) AS name, COUNT(*) FILTER (WHERE kind = 'login') AS logins,
+                    COUNT(*) FILTER (WHERE kind = 'failed_login') AS failures, COUNT(DISTINCT user_id) AS users
+             FROM sessions_events
+             WHERE kind IN ('login', 'failed_login') AND occurred_at >= $1
+             GROUP BY country_code ORDER BY {sort} {dir} NULLS LAST, code NULLS LAST LIMIT $2 OFFSET $3",
+            sort = page.sort.column(),
+            dir = page.direction.sql(),
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since)
+            .bind(i64::from(page.limit))
+            .bind(i64::from(page.offset))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CountryCount {
+                    country_code: row.try_get("code")?,
+                    country_name: row.try_get("name")?,
+                    logins: row.try_get::<i64, _>("logins")? as u64,
+                    failures: row.try_get::<i64, _>("failures")? as u64,
+                    users: row.try_get::<i64, _>("users")? as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT date_bin('1 hour', occurred_at, TIMESTAMPTZ 'epoch') AS h,
+                    COUNT(*) FILTER (WHERE kind = 'login') AS logins,
+                    COUNT(*) FILTER (WHERE kind = 'failed_login') AS failures
+             FROM sessions_events
+             WHERE kind IN ('login', 'failed_login') AND occurred_at >= $1
+             GROUP BY 1 ORDER BY 1",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HourCount {
+                    hour: row.try_get("h")?,
+                    logins: row.try_get::<i64, _>("logins")? as u64,
+                    failures: row.try_get::<i64, _>("failures")? as u64,
                 })
             })
             .collect()

@@ -7,8 +7,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
 use super::{
-    AppInstall, Ended, Ending, Event, FailureGroup, FailureKey, Fingerprint, LiveSession, Place, SessionRecord,
-    SessionStore,
+    AppInstall, CountryCount, CountrySort, Ended, Ending, Event, FailureGroup, FailureKey, FailureSort, Fingerprint,
+    HourCount, LiveSession, Page, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
 };
 
 /// The embedded default: a SQLite file (created and migrated on open). Timestamps are unix milliseconds.
@@ -583,21 +583,28 @@ impl SessionStore for SqliteStore {
         &self,
         key: FailureKey,
         since: OffsetDateTime,
-        limit: u32,
+        page: &Page<FailureSort>,
     ) -> Result<Vec<FailureGroup>, sqlx::Error> {
         let (group, other) = match key {
             FailureKey::Ip => ("ip_address", "identity"),
             FailureKey::Identity => ("identity", "ip_address"),
         };
-        // Only column names from the match above are spliced in; values are bound.
+        // Only column names and keywords from fixed lists are spliced in; values are bound.
         let sql = format!(
             "SELECT {group} AS k, COUNT(*) AS n, COUNT(DISTINCT {other}) AS d, group_concat(DISTINCT country_code) AS c,
                     MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
              FROM sessions_events INDEXED BY sessions_events_kind_time
              WHERE kind = 'failed_login' AND occurred_at >= ? AND {group} IS NOT NULL
-             GROUP BY {group} ORDER BY n DESC, k LIMIT ?"
+             GROUP BY {group} ORDER BY {sort} {dir}, k LIMIT ? OFFSET ?",
+            sort = page.sort.column(),
+            dir = page.direction.sql(),
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ms(since)).bind(limit).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ms(since))
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 let countries: Option<String> = row.try_get("c")?;
@@ -611,6 +618,108 @@ impl SessionStore for SqliteStore {
                     countries,
                     first_at: Some(from_ms(row.try_get("first_at")?)),
                     last_at: Some(from_ms(row.try_get("last_at")?)),
+                })
+            })
+            .collect()
+    }
+
+    async fn find_sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &Page<SessionSort>,
+    ) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        let mut q = sqlx::QueryBuilder::<Sqlite>::new("SELECT * FROM sessions WHERE ");
+        match filter.state {
+            SessionState::Live => q.push("ended_at IS NULL"),
+            SessionState::ActiveSince(t) => q.push("ended_at IS NULL AND last_seen_at >= ").push_bind(ms(t)),
+            SessionState::IdleSince(t) => q.push("ended_at IS NULL AND last_seen_at < ").push_bind(ms(t)),
+            SessionState::Ended => q.push("ended_at IS NOT NULL"),
+        };
+        for (column, value) in filter.columns() {
+            q.push(format_args!(" AND {column} = ")).push_bind(value.to_owned());
+        }
+        if let Some(ip) = &filter.ip {
+            q.push(" AND (ip_address = ")
+                .push_bind(ip.clone())
+                .push(" OR last_seen_ip = ")
+                .push_bind(ip.clone())
+                .push(")");
+        }
+        q.push(format_args!(" ORDER BY {} {dir}, id {dir} LIMIT ", page.sort.column(), dir = page.direction.sql()))
+            .push_bind(page.limit)
+            .push(" OFFSET ")
+            .push_bind(page.offset);
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, sqlx::Error> {
+        // The WHERE clause repeats the partial index's own, so the planner can use it.
+        let sql = format!(
+            "SELECT * FROM sessions_events
+             WHERE kind = 'login' AND json_extract(metadata, '$.new_device') = 1 AND occurred_at >= ?
+             ORDER BY occurred_at {dir}, id {dir} LIMIT ? OFFSET ?",
+            dir = page.direction.sql()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ms(since))
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event).collect()
+    }
+
+    async fn by_country(
+        &self,
+        since: OffsetDateTime,
+        page: &Page<CountrySort>,
+    ) -> Result<Vec<CountryCount>, sqlx::Error> {
+        let sql = format!(
+            "SELECT country_code AS code, MAX(country_name) AS name, SUM(kind = 'login') AS logins,
+                    SUM(kind = 'failed_login') AS failures, COUNT(DISTINCT user_id) AS users
+             FROM sessions_events INDEXED BY sessions_events_kind_time
+             WHERE kind IN ('login', 'failed_login') AND occurred_at >= ?
+             GROUP BY country_code ORDER BY {sort} {dir} NULLS LAST, code NULLS LAST LIMIT ? OFFSET ?",
+            sort = page.sort.column(),
+            dir = page.direction.sql(),
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ms(since))
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CountryCount {
+                    country_code: row.try_get("code")?,
+                    country_name: row.try_get("name")?,
+                    logins: row.try_get::<i64, _>("logins")? as u64,
+                    failures: row.try_get::<i64, _>("failures")? as u64,
+                    users: row.try_get::<i64, _>("users")? as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, sqlx::Error> {
+        // Read from the (kind, occurred_at) index alone: no table rows.
+        let rows = sqlx::query(
+            "SELECT occurred_at / 3600000 AS h, SUM(kind = 'login') AS logins, SUM(kind = 'failed_login') AS failures
+             FROM sessions_events INDEXED BY sessions_events_kind_time
+             WHERE kind IN ('login', 'failed_login') AND occurred_at >= ?
+             GROUP BY h ORDER BY h",
+        )
+        .bind(ms(since))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HourCount {
+                    hour: from_ms(row.try_get::<i64, _>("h")? * 3_600_000),
+                    logins: row.try_get::<i64, _>("logins")? as u64,
+                    failures: row.try_get::<i64, _>("failures")? as u64,
                 })
             })
             .collect()
