@@ -1,5 +1,9 @@
 // Renders each page of the demo to PNG (for the README and for looking at the UI):
 //   node screenshots.mjs [base-url] [out-dir]
+// With SESSIONS_DATABASE_URL (and SESSIONS_SECRET_KEY) of the running server in the environment, it also makes the
+// account an administrator and renders the security console; on SQLite it first adds a week of synthetic sign-ins to
+// the trail so the hourly chart has a shape.
+import { execFileSync } from "node:child_process";
 import { chromium } from "@playwright/test";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3000";
@@ -80,4 +84,74 @@ await leaving.waitForURL(/\/signin$/);
 await ready(leaving);
 await leaving.getByText("Last used").waitFor();
 await leaving.screenshot({ path: `${out}/signin-last-used.png` });
+
+const db = process.env.SESSIONS_DATABASE_URL;
+if (db) {
+  if (db.startsWith("sqlite://")) seedWeek(db.slice("sqlite://".length));
+  execFileSync("../target/release/server", ["admin", "grant", email], { env: { ...process.env, RUST_LOG: "error" } });
+  // A password-guessing run from one address against a few accounts.
+  const attacker = await browser.newContext({ userAgent: UA.win, locale: "en-US", baseURL: base, extraHTTPHeaders: { "X-Forwarded-For": "89.160.20.128" } });
+  const guess = await attacker.newPage();
+  for (const who of [email, "admin@example.com", "root@example.com"]) {
+    await guess.goto("/signin");
+    await ready(guess);
+    await guess.getByLabel("Email").fill(who);
+    await guess.getByLabel("Password").fill("123456");
+    await guess.getByRole("button", { name: "Sign in" }).click();
+    await guess.getByRole("alert").waitFor();
+  }
+  // `a` signed out above; the administrator signs in again.
+  const admin = await open(UA.mac, { width: 1280, height: 900 });
+  await admin.goto("/signin");
+  await ready(admin);
+  await admin.getByLabel("Email").fill(email);
+  await admin.getByLabel("Password").fill(password);
+  await admin.getByRole("button", { name: "Sign in" }).click();
+  await admin.waitForURL(/\/$/);
+  await admin.goto("/admin/sessions");
+  await ready(admin);
+  await admin.screenshot({ path: `${out}/admin.png`, fullPage: true });
+  await admin.goto("/admin/sessions?view=failures");
+  await ready(admin);
+  await admin.screenshot({ path: `${out}/admin-failures.png`, fullPage: true });
+  await admin.goto("/admin/sessions?view=countries");
+  await ready(admin);
+  await admin.screenshot({ path: `${out}/admin-countries.png`, fullPage: true });
+  const small = await open(UA.iphone, { width: 390, height: 844 });
+  await small.context().addCookies(await admin.context().cookies());
+  await small.goto("/admin/sessions");
+  await ready(small);
+  await small.screenshot({ path: `${out}/admin-phone.png`, fullPage: true });
+}
 await browser.close();
+
+/** A week of sign-ins and failures (busier by day, one burst of guessing two days ago), straight into the trail. */
+function seedWeek(path) {
+  const script = `
+import random, sqlite3, sys, time, uuid
+random.seed(7)
+db = sqlite3.connect(sys.argv[1])
+now = int(time.time()) // 3600 * 3600
+places = [("GB", "United Kingdom", "London", "81.2.69.160"), ("SE", "Sweden", "Linköping", "89.160.20.120"),
+          ("US", "United States", None, "216.160.83.56"), ("CN", "China", None, "175.16.199.10")]
+rows = []
+for h in range(7 * 24, 0, -1):
+    start = now - h * 3600
+    hour = time.gmtime(start).tm_hour
+    busy = 9 <= hour <= 18
+    logins = random.randint(4, 12) if busy else random.randint(0, 3)
+    failures = random.randint(0, 3) + (40 if h in range(44, 48) else 0)
+    for kind, n in (("login", logins), ("failed_login", failures)):
+        for _ in range(n):
+            cc, name, city, ip = random.choice(places[:3] if kind == "login" else places)
+            rows.append((str(uuid.uuid4()), kind, f"seed-user-{random.randint(1, 40)}" if kind == "login" else None,
+                         f"user{random.randint(1, 60)}@example.com", "invalid_credentials" if kind == "failed_login" else None,
+                         ip, cc, name, city, "desktop", "Chrome", "Windows", "password",
+                         (start + random.randint(0, 3599)) * 1000))
+db.executemany("""INSERT INTO sessions_events (id, kind, user_id, identity, failure_reason, ip_address, country_code,
+  country_name, city, device_type, browser_name, os_name, auth_method, occurred_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+db.commit()
+`;
+  execFileSync("python3", ["-c", script, path]);
+}

@@ -2,6 +2,9 @@
 //! that do not exist, 10% sign-outs; 100,000 users with about 100 events each, 65,536 addresses). Times the triage query "failed sign-ins in
 //! the last 24 h grouped by IP" (and by identity), a user's history page, and the retention sweep deleting the
 //! oldest 1 million events, reporting how long a concurrent write had to wait for it (the longest write transaction).
+//! The admin page's queries run on the same trail (1% of sign-ins flagged as new devices) and on 200,000 registry
+//! rows (two per user, a quarter of them ended): sessions of every user with filters, flagged sign-ins, sign-ins by
+//! country and per hour over 7 days.
 //!
 //! Run: `cargo bench -p leptos-sessions --features ssr --bench trail_scale` (add `-- --events 1000000` for a
 //! quicker run). `cargo test --benches` runs it on 20,000 events as a correctness check.
@@ -12,7 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use leptos_sessions::engine::{Config, Event, FailureKey, Page, SessionStore, Sessions};
+use leptos_sessions::engine::{
+    Config, Direction, Event, FailureKey, Page, SessionFilter, SessionSort, SessionState, SessionStore, Sessions,
+};
 use time::OffsetDateTime;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -28,6 +33,13 @@ fn events() -> i64 {
 
 /// Row `i` of the synthetic trail, as SQL expressions over `i` (shared by both backends' generators).
 const KIND: &str = "CASE WHEN i % 10 < 6 THEN 'login' WHEN i % 10 < 9 THEN 'failed_login' ELSE 'logout' END";
+/// One sign-in in a hundred was flagged by the new-device check.
+const NEW_DEVICE: &str = "CASE WHEN i % 10 < 6 AND i % 100 = 3 THEN '{\"new_device\": true}' END";
+/// Registry rows: two per user, a quarter of them ended.
+const SESSIONS: i64 = 200_000;
+const SESSION_IP: &str = "'198.51.' || (i % 256) || '.' || ((i / 256) % 256)";
+const SESSION_COUNTRY: &str = "CASE i % 4 WHEN 0 THEN 'GB' WHEN 1 THEN 'US' WHEN 2 THEN 'DE' ELSE NULL END";
+const SESSION_DEVICE: &str = "CASE i % 3 WHEN 0 THEN 'desktop' WHEN 1 THEN 'smartphone' ELSE 'tablet' END";
 
 async fn run<S: SessionStore + Clone + 'static>(
     name: &str,
@@ -61,6 +73,43 @@ async fn run<S: SessionStore + Clone + 'static>(
         let t = Instant::now();
         let page = store.history("user-42", 20, 40).await.unwrap();
         rows.push(time("history of one user, third page", t.elapsed(), page.len()));
+
+        let week = now - Duration::from_secs(7 * 24 * 3600);
+        let admin_page = |sort| Page { sort, direction: Direction::Desc, limit: 26, offset: 0 };
+        let live = SessionFilter::default();
+        let t = Instant::now();
+        let found = store.find_sessions(&live, &admin_page(SessionSort::LastSeen)).await.unwrap();
+        rows.push(time("admin: live sessions of every user, first page", t.elapsed(), found.len()));
+        assert_eq!(found.len(), 26);
+        let by_ip = SessionFilter { ip: Some("198.51.7.42".into()), ..SessionFilter::default() };
+        let t = Instant::now();
+        let found = store.find_sessions(&by_ip, &admin_page(SessionSort::LastSeen)).await.unwrap();
+        rows.push(time("admin: live sessions from one IP", t.elapsed(), found.len()));
+        let narrow = SessionFilter {
+            country_code: Some("DE".into()),
+            device_type: Some("smartphone".into()),
+            state: SessionState::IdleSince(now - Duration::from_secs(3600)),
+            ..SessionFilter::default()
+        };
+        let t = Instant::now();
+        let third = Page { offset: 52, ..admin_page(SessionSort::SignedIn) };
+        let found = store.find_sessions(&narrow, &third).await.unwrap();
+        rows.push(time("admin: idle phones in one country, third page by sign-in", t.elapsed(), found.len()));
+        let ended = SessionFilter { state: SessionState::Ended, ..SessionFilter::default() };
+        let t = Instant::now();
+        let found = store.find_sessions(&ended, &admin_page(SessionSort::LastSeen)).await.unwrap();
+        rows.push(time("admin: ended sessions, first page", t.elapsed(), found.len()));
+        let t = Instant::now();
+        let flagged = store.new_device_logins(week, &Page::first(26)).await.unwrap();
+        rows.push(time("admin: sign-ins from new devices, 7 days, first page", t.elapsed(), flagged.len()));
+        assert!(!flagged.is_empty(), "the last week has flagged sign-ins");
+        let t = Instant::now();
+        let countries = store.by_country(week, &Page::first(26)).await.unwrap();
+        rows.push(time("admin: sign-ins by country, 7 days", t.elapsed(), countries.len()));
+        let t = Instant::now();
+        let hours = store.per_hour(week).await.unwrap();
+        rows.push(time("admin: sign-ins and failures per hour, 7 days", t.elapsed(), hours.len()));
+        assert!(hours.len() >= 24 * 6, "every hour of the week has events");
     }
     for (label, took, found) in rows.iter().skip(rows.len() / 2) {
         println!("| {name} | {label} | {took:.1?} | {found} rows |");
@@ -122,7 +171,7 @@ fn main() {
             let sql = format!(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})
                  INSERT INTO sessions_events (id, kind, user_id, identity, failure_reason, ip_address, country_code,
-                                              device_type, occurred_at)
+                                              device_type, metadata, occurred_at)
                  SELECT printf('%012d', i), {KIND},
                         CASE WHEN i % 10 < 6 OR i % 10 = 9 THEN 'user-' || ((i / 10) % 100000) END,
                         CASE WHEN i % 50 = 7 THEN 'nobody' || (i % 5000) || '@example.com'
@@ -130,9 +179,21 @@ fn main() {
                         CASE WHEN i % 10 BETWEEN 6 AND 8 THEN 'invalid_credentials' END,
                         '198.51.' || (i % 256) || '.' || ((i / 256) % 256),
                         CASE i % 4 WHEN 0 THEN 'GB' WHEN 1 THEN 'US' WHEN 2 THEN 'DE' ELSE NULL END,
-                        'desktop', {now_ms} - {span} + ({span} * i / {n})
+                        'desktop', {NEW_DEVICE}, {now_ms} - {span} + ({span} * i / {n})
                  FROM n",
                 span = 365 * DAY_MS
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(sqlite.pool()).await.unwrap();
+            let sql = format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {SESSIONS})
+                 INSERT INTO sessions (id, user_id, token_digest, ip_address, last_seen_ip, country_code, device_type,
+                                       created_at, last_seen_at, ended_at, ended_reason)
+                 SELECT printf('s%011d', i), 'user-' || (i % 100000), printf('%064d', i), {SESSION_IP}, {SESSION_IP},
+                        {SESSION_COUNTRY}, {SESSION_DEVICE},
+                        {now_ms} - (i % 90) * {DAY_MS} - (i % 1000) * 1000, {now_ms} - (i % 720) * 60000,
+                        CASE WHEN i % 4 = 0 THEN {now_ms} - (i % 30) * {DAY_MS} END,
+                        CASE WHEN i % 4 = 0 THEN 'logout' END
+                 FROM n"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(sqlite.pool()).await.unwrap();
             sqlx::query("ANALYZE").execute(sqlite.pool()).await.unwrap();
@@ -143,7 +204,7 @@ fn main() {
             let seed = async {
                 let sql = format!(
                     "INSERT INTO sessions_events (id, kind, user_id, identity, failure_reason, ip_address, country_code,
-                                                  device_type, occurred_at)
+                                                  device_type, metadata, occurred_at)
                      SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, {KIND},
                             CASE WHEN i % 10 < 6 OR i % 10 = 9 THEN 'user-' || ((i / 10) % 100000) END,
                             CASE WHEN i % 50 = 7 THEN 'nobody' || (i % 5000) || '@example.com'
@@ -151,13 +212,27 @@ fn main() {
                             CASE WHEN i % 10 BETWEEN 6 AND 8 THEN 'invalid_credentials' END,
                             '198.51.' || (i % 256) || '.' || ((i / 256) % 256),
                             CASE i % 4 WHEN 0 THEN 'GB' WHEN 1 THEN 'US' WHEN 2 THEN 'DE' ELSE NULL END,
-                            'desktop',
+                            'desktop', ({NEW_DEVICE})::jsonb,
                             to_timestamp(({now_ms} - {span} + ({span}::bigint * i / {n})) / 1000.0)
                      FROM generate_series(1, {n}::bigint) AS i",
                     span = 365 * DAY_MS
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pg.pool()).await.unwrap();
+                let ms = |expr: &str| format!("to_timestamp(({expr}) / 1000.0)");
+                let sql = format!(
+                    "INSERT INTO sessions (id, user_id, token_digest, ip_address, last_seen_ip, country_code, device_type,
+                                           created_at, last_seen_at, ended_at, ended_reason)
+                     SELECT ('00000000-0000-7000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, 'user-' || (i % 100000),
+                            lpad(i::text, 64, '0'), {SESSION_IP}, {SESSION_IP}, {SESSION_COUNTRY}, {SESSION_DEVICE},
+                            {}, {}, CASE WHEN i % 4 = 0 THEN {} END, CASE WHEN i % 4 = 0 THEN 'logout' END
+                     FROM generate_series(1, {SESSIONS}::bigint) AS i",
+                    ms(&format!("{now_ms} - (i % 90) * {DAY_MS} - (i % 1000) * 1000")),
+                    ms(&format!("{now_ms} - (i % 720) * 60000")),
+                    ms(&format!("{now_ms} - (i % 30) * {DAY_MS}")),
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pg.pool()).await.unwrap();
                 sqlx::query("ANALYZE sessions_events").execute(pg.pool()).await.unwrap();
+                sqlx::query("ANALYZE sessions").execute(pg.pool()).await.unwrap();
             };
             run("PostgreSQL", &pg, seed, n, now_ms).await;
             common::drop_schema(&pg, &schema).await;

@@ -49,7 +49,6 @@ pub async fn revoke_other_devices() -> Result<u64, ApiError> {
 /// A page of the signed-in user's login trail (zero-based), newest first; `limit` caps it below a full page.
 #[server(endpoint = "sessions/history")]
 pub async fn login_history(page: u32, limit: Option<u32>) -> Result<HistoryView, ApiError> {
-    use crate::view::{EventView, PlaceView};
     let (sessions, current) = server::signed_in()?;
     let size = limit.unwrap_or(HISTORY_PAGE).clamp(1, HISTORY_PAGE);
     let page = page.min(10_000);
@@ -57,21 +56,7 @@ pub async fn login_history(page: u32, limit: Option<u32>) -> Result<HistoryView,
     let mut events = server::respond(sessions.history(&current.user_id, size + 1, page * size).await)?;
     let has_more = events.len() > size as usize;
     events.truncate(size as usize);
-    let events = events
-        .into_iter()
-        .map(|e| EventView {
-            new_device: e.metadata.as_ref().and_then(|m| m.get("new_device")).and_then(|v| v.as_bool()) == Some(true),
-            device: server::event_device(&e),
-            place: PlaceView::new(e.country_code, e.city, e.country_name),
-            id: e.id,
-            reason: e.failure_reason.or(e.revoked_reason),
-            kind: e.kind,
-            ip_address: e.ip_address,
-            auth_method: e.auth_method,
-            auth_provider: e.auth_provider,
-            occurred_at: e.occurred_at.map_or(0, |t| t.unix_timestamp()),
-        })
-        .collect();
+    let events = events.into_iter().map(server::event_view).collect();
     Ok(HistoryView { events, page, has_more })
 }
 
@@ -266,6 +251,22 @@ pub mod server {
             device_model: r.device_model.clone(),
             app_name: r.app_name.clone(),
             app_version: r.app_version.clone(),
+        }
+    }
+
+    /// A trail event as the history list shows it.
+    pub fn event_view(e: Event) -> crate::view::EventView {
+        crate::view::EventView {
+            new_device: e.metadata.as_ref().and_then(|m| m.get("new_device")).and_then(|v| v.as_bool()) == Some(true),
+            device: event_device(&e),
+            place: crate::view::PlaceView::new(e.country_code, e.city, e.country_name),
+            id: e.id,
+            reason: e.failure_reason.or(e.revoked_reason),
+            kind: e.kind,
+            ip_address: e.ip_address,
+            auth_method: e.auth_method,
+            auth_provider: e.auth_provider,
+            occurred_at: e.occurred_at.map_or(0, |t| t.unix_timestamp()),
         }
     }
 

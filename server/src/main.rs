@@ -1,8 +1,8 @@
 //! The demo server and its command line.
 //!
 //! `server` (or `server serve`) runs the site; `server migrate` only creates and migrates the database; the
-//! maintenance and triage commands (`sweep`, `failed-logins`, `history`, `sessions`, `revoke-all`, `forget`,
-//! `rederive`) are listed in the README.
+//! maintenance and triage commands (`sweep`, `failed-logins`, `history`, `sessions`, `revoke-all`, `admin`,
+//! `forget`, `rederive`) are listed in the README.
 
 mod admin;
 mod settings;
@@ -84,6 +84,21 @@ async fn run_with<S: SessionStore + Clone + 'static>(
             println!("forgot {}: {rows} sessions and {events} trail events deleted", user.email);
             Ok(())
         }
+        "admin" => {
+            let usage = "usage: server admin grant|revoke <email>";
+            let (action, email) = (std::env::args().nth(2).ok_or(usage)?, std::env::args().nth(3).ok_or(usage)?);
+            let grant = match action.as_str() {
+                "grant" => true,
+                "revoke" => false,
+                _ => return Err(usage.into()),
+            };
+            if !users.set_admin(&email, grant).await? {
+                return Err(format!("no account with the email {email:?}").into());
+            }
+            let done = if grant { "may now open /admin/sessions" } else { "is no longer an administrator" };
+            println!("{} {done}", leptos_sessions::demo::users::normalize_email(&email));
+            Ok(())
+        }
         "failed-logins" | "history" | "sessions" | "revoke-all" => {
             let args = admin::Args::parse(&std::env::args().skip(2).collect::<Vec<_>>())?;
             let sessions = Sessions::try_new(config(&settings)?, store)?;
@@ -98,7 +113,7 @@ async fn run_with<S: SessionStore + Clone + 'static>(
         }
         other => Err(format!(
             "unknown command {other:?}; expected serve, migrate, sweep, failed-logins, history <email>, sessions <email>, \
-             revoke-all <email>, forget <email> or rederive"
+             revoke-all <email>, admin grant|revoke <email>, forget <email> or rederive"
         )
         .into()),
     }

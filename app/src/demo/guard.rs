@@ -23,7 +23,9 @@ pub async fn require_sign_in(req: Request<Body>, next: Next) -> Response {
     }
     let signed_in = req.extensions().get::<CurrentSession>().is_some();
     let public = PUBLIC_PAGES.contains(&path);
-    if !signed_in && !public {
+    // The admin page answers 404 to everyone but administrators; a sign-in redirect would reveal that it exists.
+    let admin = path == "/admin" || path.starts_with("/admin/");
+    if !signed_in && !public && !admin {
         let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         return Redirect::to(&format!("/signin?next={}", encode(target))).into_response();
     }

@@ -12,11 +12,13 @@ pub fn SignedInLayout(children: Children) -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     let location = leptos_router::hooks::use_location();
     let in_settings = move || location.pathname.get().starts_with("/settings");
+    let in_admin = move || location.pathname.get().starts_with("/admin");
+    let admin = Resource::new(|| (), |_| super::admin::admin_link());
     view! {
         <header class="topbar">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true"></span>
-                {i18n.t("app-name")}
+                <span class="brand-name">{i18n.t("app-name")}</span>
             </a>
             <nav class="topnav" aria-label=i18n.t("nav-main")>
                 <A href="/" exact=true>{i18n.t("nav-home")}</A>
@@ -26,6 +28,15 @@ pub fn SignedInLayout(children: Children) -> impl IntoView {
                 >
                     {i18n.t("nav-settings")}
                 </a>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        admin.await.unwrap_or(false).then(|| view! {
+                            <a href="/admin/sessions" aria-current=move || in_admin().then_some("page")>
+                                {i18n.t("admin-nav")}
+                            </a>
+                        })
+                    })}
+                </Suspense>
             </nav>
             <div class="account">
                 <Suspense>

@@ -1,5 +1,6 @@
 //! The demo site: a complete small app (sign up, sign in, settings) built on the library's public API only.
 
+pub mod admin;
 pub mod alerts;
 mod auth;
 #[cfg(feature = "ssr")]
@@ -9,7 +10,7 @@ pub mod headers;
 mod layout;
 #[cfg(feature = "ssr")]
 pub mod limit;
-mod pages;
+pub(crate) mod pages;
 #[cfg(feature = "ssr")]
 pub mod users;
 
@@ -70,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/sessions/history") view=HistoryPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/password") view=PasswordPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/confirm") view=ConfirmPage ssr=SsrMode::InOrder/>
+                    // Async: the access check settles before the status line is sent, so non-admins get a real 404.
+                    <Route path=path!("/admin/sessions") view=admin::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </div>
         </Router>

@@ -38,7 +38,53 @@ impl Users {
         )
         .execute(&pool)
         .await?;
+        // Added after the first release of the demo: databases created before it gain the column here.
+        if let Err(err) =
+            sqlx::query("ALTER TABLE demo_users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0").execute(&pool).await
+        {
+            let message = err.to_string();
+            if !message.contains("duplicate column") && !message.contains("already exists") {
+                return Err(err);
+            }
+        }
         Ok(Self { pool })
+    }
+
+    /// Whether the account may open the admin page.
+    pub async fn is_admin(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM demo_users WHERE id = $1 AND is_admin = 1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Grants or withdraws the admin flag; `Ok(false)` when no account has this email.
+    pub async fn set_admin(&self, email: &str, admin: bool) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE demo_users SET is_admin = $1 WHERE email = $2")
+            .bind(i32::from(admin))
+            .bind(normalize_email(email))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The emails of these account ids (ids without an account are left out).
+    pub async fn emails(&self, ids: &[String]) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+        let mut emails = std::collections::HashMap::new();
+        // Pages are small; chunks keep any caller under the databases' bind-parameter limits.
+        for chunk in ids.chunks(100) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT id, email FROM demo_users WHERE id IN ({})", marks.join(", "));
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                emails.insert(row.try_get("id")?, row.try_get("email")?);
+            }
+        }
+        Ok(emails)
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -83,7 +83,7 @@ fn error_view(i18n: I18n, e: ApiError) -> AnyView {
 }
 
 #[component]
-fn EventList(events: Vec<EventView>) -> impl IntoView {
+pub(crate) fn EventList(events: Vec<EventView>) -> impl IntoView {
     let i18n = use_i18n();
     if events.is_empty() {
         return view! { <p class="sessions-empty">{i18n.t("history-empty")}</p> }.into_any();

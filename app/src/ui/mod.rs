@@ -7,7 +7,9 @@ mod names;
 mod time;
 
 pub use devices::DevicesSection;
+#[cfg(feature = "demo")]
+pub(crate) use history::EventList;
 pub use history::{auth_method_label, reason_text, LoginHistory};
 pub use icons::DeviceIcon;
 pub use names::{device_name, flag, source_line};
-pub use time::{date_time, last_active, long_date};
+pub use time::{date_time, iso, last_active, long_date};

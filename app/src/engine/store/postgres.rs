@@ -517,7 +517,8 @@ impl SessionStore for PgStore {
                 .push_bind(ip.clone())
                 .push(")");
         }
-        q.push(format_args!(" ORDER BY {} {dir}, id {dir} LIMIT ", page.sort.column(), dir = page.direction.sql()))
+        let column = page.sort.column(filter.state);
+        q.push(format_args!(" ORDER BY {column} {dir}, id {dir} LIMIT ", dir = page.direction.sql()))
             .push_bind(i64::from(page.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(page.offset));

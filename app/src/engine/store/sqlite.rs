@@ -645,7 +645,9 @@ impl SessionStore for SqliteStore {
                 .push_bind(ip.clone())
                 .push(")");
         }
-        q.push(format_args!(" ORDER BY {} {dir}, id {dir} LIMIT ", page.sort.column(), dir = page.direction.sql()))
+        // rowid breaks ties: every index ends with it, so the index order is the page order (an id would need a sort).
+        let column = page.sort.column(filter.state);
+        q.push(format_args!(" ORDER BY {column} {dir}, rowid {dir} LIMIT ", dir = page.direction.sql()))
             .push_bind(page.limit)
             .push(" OFFSET ")
             .push_bind(page.offset);

@@ -104,16 +104,19 @@ pub enum SessionState {
 /// Orders for registry rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SessionSort {
+    /// Last activity; for ended rows, when they ended (their last event).
     #[default]
     LastSeen,
     SignedIn,
 }
 
 impl SessionSort {
-    pub(super) fn column(self) -> &'static str {
-        match self {
-            SessionSort::LastSeen => "last_seen_at",
-            SessionSort::SignedIn => "created_at",
+    /// Each (sort, state) pair has an index that yields rows in this order, so a page never sorts the whole table.
+    pub(super) fn column(self, state: SessionState) -> &'static str {
+        match (self, state) {
+            (SessionSort::LastSeen, SessionState::Ended) => "ended_at",
+            (SessionSort::LastSeen, _) => "last_seen_at",
+            (SessionSort::SignedIn, _) => "created_at",
         }
     }
 }
