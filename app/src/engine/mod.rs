@@ -1,5 +1,6 @@
 //! The server-side engine: one cloneable [`Sessions`] handle holding the configuration and the store.
 
+mod activity;
 mod auth;
 #[cfg(feature = "axum-login")]
 mod axum_login;
@@ -57,6 +58,7 @@ struct Inner {
     store: Arc<dyn SessionStore>,
     cache: Option<Arc<cache::SessionCache>>,
     geo_queue: std::sync::OnceLock<geo::Queue>,
+    hours: activity::FinishedHours,
 }
 
 impl Sessions {
@@ -76,7 +78,15 @@ impl Sessions {
             Some(ttl) => cache::wrap(store, ttl, config.shared_session_cache),
             None => (store, None),
         };
-        let sessions = Self { inner: Arc::new(Inner { config, store, cache, geo_queue: std::sync::OnceLock::new() }) };
+        let sessions = Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                cache,
+                geo_queue: std::sync::OnceLock::new(),
+                hours: Default::default(),
+            }),
+        };
         if let Some(queue) = sessions.start_geo_worker() {
             let _ = sessions.inner.geo_queue.set(queue);
         }

@@ -100,6 +100,9 @@ impl Sessions {
         loop {
             let started = std::time::Instant::now();
             let n = self.store().purge_events(before, batches.size()).await?;
+            if n > 0 {
+                self.inner.hours.clear();
+            }
             total += n;
             if !batches.record(n, started) {
                 return Ok(total);
@@ -117,6 +120,8 @@ impl Sessions {
     /// ```
     pub async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), Error> {
         let identities: Vec<String> = identities.iter().filter_map(|i| normalize_identity(i)).collect();
-        Ok(self.store().forget(user_id, &identities).await?)
+        let erased = self.store().forget(user_id, &identities).await;
+        self.inner.hours.clear();
+        Ok(erased?)
     }
 }

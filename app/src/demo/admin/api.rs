@@ -30,8 +30,7 @@ pub async fn admin_per_hour() -> Result<Vec<HourView>, ApiError> {
     let admin = gate::admin().await?;
     let now = admin.sessions.now();
     let since = now - std::time::Duration::from_secs(7 * 24 * 3600 - 3600);
-    let counts = gate::store(admin.sessions.store().per_hour(since).await)?;
-    let hours = crate::engine::every_hour(&counts, since, now);
+    let hours = crate::server::respond(admin.sessions.per_hour(since).await)?;
     Ok(hours
         .into_iter()
         .map(|h| HourView { hour: h.hour.unix_timestamp(), logins: h.logins, failures: h.failures })
@@ -162,7 +161,7 @@ pub async fn admin_new_devices(dir: Option<String>, page: Option<u32>) -> Result
     Ok(ListPage { rows, has_more, now: now.unix_timestamp() })
 }
 
-/// Sign-ins and failed sign-ins of the last 7 days per country.
+/// Sign-ins and failed sign-ins of the last 24 hours per country.
 #[server(endpoint = "demo/admin/countries")]
 pub async fn admin_countries(
     sort: Option<String>,
@@ -178,7 +177,7 @@ pub async fn admin_countries(
         Some("country") => CountrySort::Country,
         _ => CountrySort::Logins,
     };
-    let since = now - std::time::Duration::from_secs(7 * 24 * 3600);
+    let since = now - std::time::Duration::from_secs(24 * 3600);
     let mut rows = gate::store(admin.sessions.store().by_country(since, &gate::page(sort, dir, page)).await)?;
     let has_more = gate::trim(&mut rows);
     let rows = rows
