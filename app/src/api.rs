@@ -185,8 +185,7 @@ pub mod server {
     pub async fn reauthenticated() -> Result<(), ApiError> {
         let (sessions, current) = signed_in()?;
         let cookie = respond(sessions.reauthenticated(&current).await)?;
-        set_cookie(&cookie);
-        Ok(())
+        deliver_token(&cookie).await
     }
 
     /// Call after the signed-in user changed their password: every other session ends and this browser gets a
@@ -199,8 +198,7 @@ pub mod server {
     pub async fn password_changed() -> Result<(), ApiError> {
         let (sessions, current) = signed_in()?;
         let cookie = respond(sessions.password_changed(&current, &request_meta()).await)?;
-        set_cookie(&cookie);
-        Ok(())
+        deliver_token(&cookie).await
     }
 
     /// Records that the current session completed a second factor.
@@ -282,6 +280,19 @@ pub mod server {
             app_name: e.app_name.clone(),
             app_version: e.app_version.clone(),
         }
+    }
+
+    /// Hands a rotated session token to the browser: as a cookie, or, on a site using the axum-login adapter,
+    /// inside its tower-sessions record (the browser keeps that record's cookie).
+    async fn deliver_token(set_cookie_value: &str) -> Result<(), ApiError> {
+        #[cfg(feature = "axum-login")]
+        if let Some(adopted) =
+            use_context::<Parts>().and_then(|p| p.extensions.get::<crate::engine::axum_login::Adopted>().cloned())
+        {
+            return respond(crate::engine::axum_login::keep_token(&adopted.0, set_cookie_value).await);
+        }
+        set_cookie(set_cookie_value);
+        Ok(())
     }
 
     fn set_cookie(value: &str) {

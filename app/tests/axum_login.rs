@@ -17,7 +17,7 @@ use axum::{Extension, Form, Router};
 use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
 use http::request::Parts;
 use http::{header, Request};
-use leptos_sessions::engine::{Auth, AxumLogin, CurrentSession, Sessions};
+use leptos_sessions::engine::{Auth, AxumLogin, Config, CurrentSession, Error, Sessions};
 use tower::ServiceExt;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions_sqlx_store::{sqlx as sqlx08, PostgresStore};
@@ -81,6 +81,7 @@ impl AuthnBackend for Backend {
 
 type Session = AuthSession<Backend>;
 
+// ANCHOR: login
 async fn login(
     mut auth: Session,
     Extension(registry): Extension<AxumLogin>,
@@ -99,7 +100,9 @@ async fn login(
     let cookies: Vec<_> = signed_in.set_cookies.into_iter().map(|c| (header::SET_COOKIE, c)).collect();
     (AppendHeaders(cookies), "signed in").into_response()
 }
+// ANCHOR_END: login
 
+// ANCHOR: logout
 async fn logout(
     mut auth: Session,
     Extension(registry): Extension<AxumLogin>,
@@ -110,6 +113,7 @@ async fn logout(
     registry.logged_out(&auth.session, &meta).await.unwrap();
     auth.logout().await.unwrap();
 }
+// ANCHOR_END: logout
 
 async fn me(auth: Session) -> Result<String, StatusCode> {
     auth.user.map(|u| u.email).ok_or(StatusCode::UNAUTHORIZED)
@@ -137,9 +141,29 @@ async fn revoke(
     let meta = sessions.request_meta(&parts);
     match sessions.revoke(&current, &id, &meta).await {
         Ok(()) => StatusCode::NO_CONTENT,
+        Err(Error::ReauthRequired) => StatusCode::FORBIDDEN,
         Err(_) => StatusCode::NOT_FOUND,
     }
 }
+
+// ANCHOR: confirm
+/// The password confirmation before a destructive action ("sudo mode").
+async fn confirm(
+    auth: Session,
+    Extension(registry): Extension<AxumLogin>,
+    Extension(sessions): Extension<Sessions>,
+    parts: Parts,
+    Form(form): Form<HashMap<String, String>>,
+) -> StatusCode {
+    let Some(user) = auth.user.clone() else { return StatusCode::UNAUTHORIZED };
+    let creds = Credentials { email: user.email, password: form["password"].clone() };
+    if !matches!(auth.backend.authenticate(creds).await, Ok(Some(_))) {
+        return StatusCode::FORBIDDEN;
+    }
+    registry.reauthenticated(&auth.session, &sessions.request_meta(&parts)).await.unwrap();
+    StatusCode::NO_CONTENT
+}
+// ANCHOR_END: confirm
 
 async fn revoke_others(
     Extension(sessions): Extension<Sessions>,
@@ -150,6 +174,7 @@ async fn revoke_others(
     sessions.revoke_others(&current, &meta).await.unwrap().to_string()
 }
 
+// ANCHOR: password
 async fn change_password(
     auth: Session,
     Extension(registry): Extension<AxumLogin>,
@@ -163,6 +188,7 @@ async fn change_password(
     registry.password_changed(&auth.session, &meta).await.unwrap();
     StatusCode::NO_CONTENT
 }
+// ANCHOR_END: password
 
 struct App {
     router: Router,
@@ -174,6 +200,10 @@ struct App {
 }
 
 async fn app() -> Option<App> {
+    app_with(|config| config).await
+}
+
+async fn app_with(tweak: impl FnOnce(Config) -> Config) -> Option<App> {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let url = match std::env::var("SESSIONS_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => url,
@@ -194,8 +224,10 @@ async fn app() -> Option<App> {
         AuthManagerLayerBuilder::new(backend.clone(), SessionManagerLayer::new(store).with_secure(false)).build();
 
     // The registry keeps its own tables (SQLite here); the app's sessions stay in its tower-sessions store.
-    let registry = common::harness().await;
-    let adapter = AxumLogin::new(registry.sessions.clone());
+    let registry = common::harness_with(tweak).await;
+    let sessions = registry.sessions.clone();
+    // ANCHOR: router
+    let adapter = AxumLogin::new(sessions.clone());
     let router = Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
@@ -204,10 +236,12 @@ async fn app() -> Option<App> {
         .route("/devices/{id}/revoke", post(revoke))
         .route("/devices/revoke-others", post(revoke_others))
         .route("/password", post(change_password))
+        .route("/confirm", post(confirm))
         .layer(Extension(adapter.clone()))
         .layer(adapter.layer::<Backend>())
         .layer(auth_layer);
-    Some(App { router, backend, sessions: registry.sessions.clone(), pool, schema, _registry: registry })
+    // ANCHOR_END: router
+    Some(App { router, backend, sessions, pool, schema, _registry: registry })
 }
 
 /// One browser: its cookies and user agent.
@@ -326,6 +360,43 @@ async fn axum_login_users_list_revoke_and_sign_out_others_through_the_registry()
     assert_eq!(e.send(&app, "GET", "/devices", "").await.0, StatusCode::UNAUTHORIZED);
     let history = app.sessions.history("user-ada", 1, 0).await.unwrap();
     assert_eq!(history[0].kind, "logout", "the deleted user's row ended: {history:?}");
+
+    sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn axum_login_users_confirm_their_password_before_logging_out_a_device() {
+    // The registry's clock, moved by hand: the sudo window is 10 minutes by default.
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock = offset.clone();
+    let Some(app) = app_with(move |config| {
+        config.clock(move || {
+            time::OffsetDateTime::now_utc() + time::Duration::seconds(clock.load(std::sync::atomic::Ordering::SeqCst))
+        })
+    })
+    .await
+    else {
+        return;
+    };
+    let mut a = Browser::new(common::CHROME_MAC);
+    let mut b = Browser::new(FIREFOX);
+    a.login(&app, "first password").await;
+    b.login(&app, "first password").await;
+    let (_, list) = a.send(&app, "GET", "/devices", "").await;
+    let firefox = list.lines().find(|l| l.ends_with("Firefox")).unwrap().split(' ').next().unwrap().to_owned();
+
+    offset.store(11 * 60, std::sync::atomic::Ordering::SeqCst);
+    let revoke = format!("/devices/{firefox}/revoke");
+    assert_eq!(a.send(&app, "POST", &revoke, "").await.0, StatusCode::FORBIDDEN, "the sign-in is too old");
+    assert_eq!(a.send(&app, "POST", "/confirm", "password=wrong").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(a.send(&app, "POST", "/confirm", "password=first+password").await.0, StatusCode::NO_CONTENT);
+
+    // The rotated token went into A's tower-sessions record: A is still signed in, now in sudo mode.
+    assert_eq!(a.me(&app).await, StatusCode::OK);
+    assert_eq!(a.send(&app, "GET", "/devices", "").await.0, StatusCode::OK);
+    assert_eq!(a.send(&app, "POST", &revoke, "").await.0, StatusCode::NO_CONTENT);
+    assert_eq!(b.me(&app).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.me(&app).await, StatusCode::OK);
 
     sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
 }

@@ -12,6 +12,7 @@
 // Leptos view types nest deeply; the release build needs more room than rustc's default to lay them out.
 #![recursion_limit = "256"]
 
+// ANCHOR: imports
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -25,6 +26,7 @@ use leptos_router::components::{Route, Router as PageRouter, Routes, A};
 use leptos_router::{path, SsrMode};
 use leptos_sessions::engine::{Config, Sessions, SqliteStore};
 use leptos_sessions::{ApiError, DevicesSection, LoginHistory};
+// ANCHOR_END: imports
 
 /// The host's own accounts; a real site has its user table and password hashing here.
 const ACCOUNTS: &[(&str, &str)] = &[("ada@example.com", "user-ada"), ("grace@example.com", "user-grace")];

@@ -1,11 +1,12 @@
-//! The README's "Add it to your site" snippets are excerpts of `examples/host_site.rs`, which is compiled and driven
-//! by a browser test. This keeps them from drifting: each `<!-- excerpt: host_site.rs NAME -->` code block must equal
-//! the text between `// ANCHOR: NAME` and `// ANCHOR_END: NAME` in the example, indentation aside.
+//! The README's "Add it to your site" snippets are excerpts of compiled code that tests drive: `examples/host_site.rs`
+//! (a browser test) and the axum-login test app `app/tests/axum_login.rs`. This keeps them from drifting: each
+//! `<!-- excerpt: FILE NAME -->` code block must equal the text between `// ANCHOR: NAME` and `// ANCHOR_END: NAME`
+//! in that file, indentation aside.
 
-fn anchored(source: &str, name: &str) -> String {
+fn anchored(file: &str, source: &str, name: &str) -> String {
     let start = format!("// ANCHOR: {name}\n");
     let end = format!("// ANCHOR_END: {name}");
-    let from = source.find(&start).unwrap_or_else(|| panic!("no anchor {name} in host_site.rs")) + start.len();
+    let from = source.find(&start).unwrap_or_else(|| panic!("no anchor {name} in {file}")) + start.len();
     let to = from + source[from..].find(&end).unwrap_or_else(|| panic!("anchor {name} is not closed"));
     normalize(&source[from..to])
 }
@@ -14,20 +15,40 @@ fn normalize(code: &str) -> String {
     code.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
 }
 
+const SOURCES: [(&str, &str); 2] = [
+    ("host_site.rs", include_str!("../examples/host_site.rs")),
+    ("axum_login.rs", include_str!("../../app/tests/axum_login.rs")),
+];
+
 #[test]
-fn readme_snippets_are_excerpts_of_the_example_site() {
+fn readme_snippets_are_excerpts_of_tested_code() {
     let readme = include_str!("../../README.md");
-    let example = include_str!("../examples/host_site.rs");
-    let marker = "<!-- excerpt: host_site.rs ";
+    let marker = "<!-- excerpt: ";
     let mut checked = Vec::new();
     for (at, _) in readme.match_indices(marker) {
         let rest = &readme[at + marker.len()..];
-        let name = rest[..rest.find(" -->").expect("excerpt marker closes")].trim();
+        let (file, name) = rest[..rest.find(" -->").expect("excerpt marker closes")]
+            .trim()
+            .split_once(' ')
+            .expect("an excerpt names a file and an anchor");
+        let (_, source) = SOURCES.iter().find(|(f, _)| *f == file).unwrap_or_else(|| panic!("unknown file {file}"));
         let block = &rest[rest.find("```rust\n").expect("a rust block follows the marker") + "```rust\n".len()..];
         let block = &block[..block.find("```").expect("the block closes")];
-        assert_eq!(normalize(block), anchored(example, name), "README excerpt {name:?} differs from host_site.rs");
-        checked.push(name.to_owned());
+        assert_eq!(normalize(block), anchored(file, source, name), "README excerpt {file} {name:?} differs");
+        checked.push(format!("{file} {name}"));
     }
     checked.sort();
-    assert_eq!(checked, ["layer", "login", "page", "router"], "every anchored part of the example is in the README");
+    let expected = [
+        "axum_login.rs confirm",
+        "axum_login.rs login",
+        "axum_login.rs logout",
+        "axum_login.rs password",
+        "axum_login.rs router",
+        "host_site.rs imports",
+        "host_site.rs layer",
+        "host_site.rs login",
+        "host_site.rs page",
+        "host_site.rs router",
+    ];
+    assert_eq!(checked, expected, "every anchored part is in the README");
 }

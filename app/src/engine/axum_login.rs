@@ -100,9 +100,38 @@ impl AxumLogin {
     pub async fn password_changed(&self, session: &Session, meta: &RequestMeta) -> Result<(), Error> {
         let current = meta.current.as_ref().ok_or(Error::NotFound)?;
         let set_cookie = self.sessions.password_changed(current, meta).await?;
-        Ok(session.insert(TOKEN_KEY, super::token::set_cookie_value(&set_cookie)).await?)
+        keep_token(session, &set_cookie).await
+    }
+
+    /// After the signed-in user confirmed their password again ("sudo mode"): logging out devices is allowed for
+    /// the configured window. The row's token is rotated, and the new one replaces the old inside the
+    /// tower-sessions record, so this browser stays signed in.
+    ///
+    /// ```no_run
+    /// # async fn f(registry: leptos_sessions::engine::AxumLogin, session: tower_sessions::Session,
+    /// #            meta: leptos_sessions::engine::RequestMeta) -> Result<(), leptos_sessions::engine::Error> {
+    /// // after checking the password the user typed
+    /// registry.reauthenticated(&session, &meta).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn reauthenticated(&self, session: &Session, meta: &RequestMeta) -> Result<(), Error> {
+        let current = meta.current.as_ref().ok_or(Error::NotFound)?;
+        let set_cookie = self.sessions.reauthenticated(current).await?;
+        keep_token(session, &set_cookie).await
     }
 }
+
+/// Stores a rotated token (given as the `Set-Cookie` value the native layer would send) in the tower-sessions
+/// record, which is where this browser's token lives under the adapter.
+pub(crate) async fn keep_token(session: &Session, set_cookie: &str) -> Result<(), Error> {
+    Ok(session.insert(TOKEN_KEY, super::token::set_cookie_value(set_cookie)).await?)
+}
+
+/// In the extensions of a request whose session the adapter resolved: the tower-sessions record holding its token.
+/// The server functions that rotate a token ([`crate::server::reauthenticated`], [`crate::server::password_changed`])
+/// write the new one here instead of into a cookie this app never reads.
+#[derive(Clone)]
+pub(crate) struct Adopted(pub(crate) Session);
 
 /// Resolves the registry row behind each axum-login session; see [`AxumLogin::layer`].
 pub struct AxumLoginLayer<B> {
@@ -193,6 +222,7 @@ where
                             }
                             _ => {
                                 req.extensions_mut().insert(current);
+                                req.extensions_mut().insert(Adopted(session.clone()));
                             }
                         }
                     }

@@ -3,7 +3,7 @@
 mod activity;
 mod auth;
 #[cfg(feature = "axum-login")]
-mod axum_login;
+pub(crate) mod axum_login;
 mod cache;
 mod config;
 pub mod device;
