@@ -29,12 +29,12 @@ if [ "${E2E_BACKEND:-sqlite}" = postgres ]; then
   export BASE_URL_B="http://$second"
 fi
 
-# E2E_SITE=host runs the example host site (server/examples/host_site.rs) instead of the demo.
+# E2E_SITE=host runs the example host site (examples/host-site) instead of the demo.
 site=(target/release/server serve)
 ready=/healthz
 if [ "${E2E_SITE:-demo}" = host ]; then
-  [ -x target/debug/examples/host_site ] || cargo build --locked -p server --example host_site
-  site=(target/debug/examples/host_site)
+  scripts/host-site.sh --build
+  site=(target/debug/host-site)
   ready=/login
   export HOST_ADDR="$SESSIONS_ADDR" HOST_DATABASE_URL="$SESSIONS_DATABASE_URL" HOST_SECRET_KEY="$SESSIONS_SECRET_KEY"
 fi

@@ -1,5 +1,5 @@
-//! The README's "Add it to your site" snippets are excerpts of compiled code that tests drive: `examples/host_site.rs`
-//! (a browser test) and the axum-login test app `app/tests/axum_login.rs`. This keeps them from drifting: each
+//! The README's "Add it to your site" snippets are excerpts of compiled code that tests drive: the example host site
+//! `examples/host-site` (a browser test) and the axum-login test app `app/tests/axum_login.rs`. This keeps them from drifting: each
 //! `<!-- excerpt: FILE NAME -->` code block must equal the text between `// ANCHOR: NAME` and `// ANCHOR_END: NAME`
 //! in that file, indentation aside.
 
@@ -15,8 +15,9 @@ fn normalize(code: &str) -> String {
     code.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
 }
 
-const SOURCES: [(&str, &str); 2] = [
-    ("host_site.rs", include_str!("../examples/host_site.rs")),
+const SOURCES: [(&str, &str); 3] = [
+    ("host-site/lib.rs", include_str!("../../examples/host-site/src/lib.rs")),
+    ("host-site/main.rs", include_str!("../../examples/host-site/src/main.rs")),
     ("axum_login.rs", include_str!("../../app/tests/axum_login.rs")),
 ];
 
@@ -44,11 +45,12 @@ fn readme_snippets_are_excerpts_of_tested_code() {
         "axum_login.rs logout",
         "axum_login.rs password",
         "axum_login.rs router",
-        "host_site.rs imports",
-        "host_site.rs layer",
-        "host_site.rs login",
-        "host_site.rs page",
-        "host_site.rs router",
+        "host-site/lib.rs hydrate",
+        "host-site/lib.rs imports",
+        "host-site/lib.rs login",
+        "host-site/lib.rs page",
+        "host-site/main.rs layer",
+        "host-site/main.rs router",
     ];
     assert_eq!(checked, expected, "every anchored part is in the README");
 }

@@ -1,35 +1,28 @@
 //! A second host site, built only from leptos-sessions' public API (nothing from the demo module): its own
 //! accounts, layout, routes and login handler, with the devices section mounted in its `/account/security` page in a
-//! dark theme. It renders on the server only; every control in the section is a plain form, so it works without a
-//! WASM bundle (a hydrated site mounts the same components).
+//! dark theme. Server-rendered and hydrated like any Leptos site: `src/main.rs` is the server (feature `ssr`), and
+//! this crate compiled with `hydrate` is the browser bundle.
 //!
-//! Run: `cargo run -p server --example host_site` and open http://127.0.0.1:3200 (sign in as ada@example.com or
-//! grace@example.com, password `correct horse battery staple`). `HOST_ADDR` and `HOST_DATABASE_URL` override the
-//! address and the SQLite file. The Playwright test `end2end/tests/host.spec.ts` drives it.
+//! Run: `scripts/host-site.sh` and open http://127.0.0.1:3200 (sign in as ada@example.com or grace@example.com,
+//! password `correct horse battery staple`). The Playwright test `end2end/tests/host.spec.ts` drives it.
 //!
-//! The README's "Add it to your site" snippets are excerpts of this file (a test keeps them in sync).
+//! The README's "Add it to your site" snippets are excerpts of this crate (a test keeps them in sync).
 
 // Leptos view types nest deeply; the release build needs more room than rustc's default to lay them out.
 #![recursion_limit = "256"]
 
 // ANCHOR: imports
-use std::net::SocketAddr;
-
-use axum::body::Body;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use leptos_router::components::{Route, Router as PageRouter, Routes, A};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
-use leptos_sessions::engine::{Config, Sessions, SqliteStore};
 use leptos_sessions::{ApiError, DevicesSection, LoginHistory};
 // ANCHOR_END: imports
 
 /// The host's own accounts; a real site has its user table and password hashing here.
+#[cfg(feature = "ssr")]
 const ACCOUNTS: &[(&str, &str)] = &[("ada@example.com", "user-ada"), ("grace@example.com", "user-grace")];
+#[cfg(feature = "ssr")]
 const PASSWORD: &str = "correct horse battery staple";
 
 // ANCHOR: login
@@ -60,6 +53,18 @@ async fn log_out() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether this request is signed in (the header and the home page ask on every navigation).
+#[server(endpoint = "host/signed-in")]
+async fn signed_in() -> Result<bool, ApiError> {
+    Ok(leptos_sessions::server::current_session().is_some())
+}
+
+/// Asks again after each navigation, so the header follows a sign-in or sign-out made in the page.
+fn signed_in_resource() -> Resource<Result<bool, ApiError>> {
+    let location = use_location();
+    Resource::new(move || location.pathname.get(), |_| signed_in())
+}
+
 // ANCHOR: page
 #[component]
 fn SecurityPage() -> impl IntoView {
@@ -77,14 +82,16 @@ fn SecurityHistoryPage() -> impl IntoView {
 
 #[component]
 fn HomePage() -> impl IntoView {
-    let signed_in = leptos_sessions::server::current_session().is_some();
+    let me = signed_in_resource();
     view! {
         <h1>"Welcome to Host Co."</h1>
-        {if signed_in {
-            view! { <p><A href="/account/security">"Manage your devices"</A></p> }.into_any()
-        } else {
-            view! { <p><A href="/login">"Log in"</A></p> }.into_any()
-        }}
+        <Transition fallback=|| ()>
+            {move || match me.get() {
+                Some(Ok(true)) => view! { <p><A href="/account/security">"Manage your devices"</A></p> }.into_any(),
+                Some(_) => view! { <p><A href="/login">"Log in"</A></p> }.into_any(),
+                None => ().into_any(),
+            }}
+        </Transition>
     }
 }
 
@@ -108,26 +115,37 @@ fn LoginPage() -> impl IntoView {
 #[component]
 fn AccountNav() -> impl IntoView {
     let log_out = ServerAction::<LogOut>::new();
-    if leptos_sessions::server::current_session().is_some() {
-        view! {
-            <nav class="host-nav">
-                <A href="/account/security">"Security"</A>
-                <ActionForm action=log_out>
-                    <button type="submit">"Log out"</button>
-                </ActionForm>
-            </nav>
-        }
-        .into_any()
-    } else {
-        view! { <A href="/login">"Log in"</A> }.into_any()
+    let me = signed_in_resource();
+    view! {
+        <Transition fallback=|| ()>
+            {move || match me.get() {
+                Some(Ok(true)) => view! {
+                    <nav class="host-nav">
+                        <A href="/account/security">"Security"</A>
+                        <ActionForm action=log_out>
+                            <button type="submit">"Log out"</button>
+                        </ActionForm>
+                    </nav>
+                }
+                .into_any(),
+                Some(_) => view! { <A href="/login">"Log in"</A> }.into_any(),
+                None => ().into_any(),
+            }}
+        </Transition>
     }
 }
 
+/// The site's root component: what the server renders and the browser hydrates.
 #[component]
-fn HostApp() -> impl IntoView {
+pub fn HostApp() -> impl IntoView {
+    // The section's strings follow Accept-Language; in the browser this reads the language the server rendered.
+    leptos_sessions::i18n::provide_i18n();
+    // Browser tests wait for this marker before clicking, so they never race hydration.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
-        <PageRouter>
-            <header class="host-bar">
+        <Router>
+            <header class="host-bar" data-hydrated=move || hydrated.get().to_string()>
                 <a href="/" class="host-brand">"Host Co."</a>
                 <AccountNav/>
             </header>
@@ -139,20 +157,23 @@ fn HostApp() -> impl IntoView {
                     <Route path=path!("/account/security/history") view=SecurityHistoryPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
-        </PageRouter>
+        </Router>
     }
 }
 
-fn shell() -> impl IntoView {
+/// The HTML document around [`HostApp`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let i18n = leptos_sessions::i18n::provide_i18n();
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-theme="dark">
+        <html lang=i18n.tag() data-theme="dark">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title>"Host Co."</title>
                 <link rel="stylesheet" href="/assets/sessions.css"/>
                 <link rel="stylesheet" href="/assets/host.css"/>
+                <HydrationScripts options/>
             </head>
             <body>
                 <HostApp/>
@@ -162,7 +183,7 @@ fn shell() -> impl IntoView {
 }
 
 /// The host's own look; the section's colours come from its `--sessions-*` properties, overridden here.
-const HOST_CSS: &str = "
+pub const HOST_CSS: &str = "
 :root { color-scheme: dark; --sessions-accent: #f0a34a; --sessions-accent-text: #ffd29c; --sessions-radius: 4px; }
 body { margin: 0; background: #0f1115; color: #e6e8eb; font: 16px/1.5 Georgia, serif; }
 .host-bar { display: flex; justify-content: space-between; align-items: center; padding: 0.75rem 1.5rem;
@@ -180,41 +201,12 @@ button { font: inherit; margin-top: 0.75rem; }
 .host-error { color: #ff8a80; }
 ";
 
-/// Signed-out visits to `/account/...` go to the login page.
-async fn require_login(req: axum::http::Request<Body>, next: Next) -> Response {
-    let signed_in = req.extensions().get::<leptos_sessions::engine::CurrentSession>().is_some();
-    if req.uri().path().starts_with("/account") && !signed_in {
-        return Redirect::to("/login").into_response();
-    }
-    next.run(req).await
+// ANCHOR: hydrate
+/// The browser bundle's entry point.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(HostApp);
 }
-
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr: SocketAddr = std::env::var("HOST_ADDR").unwrap_or_else(|_| "127.0.0.1:3200".into()).parse()?;
-    let database = std::env::var("HOST_DATABASE_URL").unwrap_or_else(|_| "sqlite://host-site.db".into());
-    let secret = std::env::var("HOST_SECRET_KEY").unwrap_or_else(|_| "host site example: use 32+ random bytes".into());
-
-    // ANCHOR: layer
-    let store = SqliteStore::open(&database).await?;
-    // secure_cookies(false) only because this example serves plain HTTP on localhost.
-    let config = Config::new(&secret)?.secure_cookies(false);
-    let sessions = Sessions::try_new(config, store)?;
-    // ANCHOR_END: layer
-
-    let options = LeptosOptions::builder().output_name("host").site_addr(addr).build();
-    // ANCHOR: router
-    let app = Router::new()
-        .route("/assets/sessions.css", get(|| async { ([("content-type", "text/css")], leptos_sessions::STYLESHEET) }))
-        .route("/assets/host.css", get(|| async { ([("content-type", "text/css")], HOST_CSS) }))
-        .leptos_routes(&options, generate_route_list(HostApp), shell)
-        .layer(axum::middleware::from_fn(require_login))
-        .layer(sessions.layer())
-        .with_state(options);
-    // ANCHOR_END: router
-
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("host site on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
-    Ok(())
-}
+// ANCHOR_END: hydrate
