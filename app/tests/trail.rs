@@ -333,3 +333,42 @@ async fn last_login_and_second_factor() {
     assert_eq!((tracked.kind.as_str(), tracked.auth_method.as_deref()), ("login", Some("token")));
     assert!(h.store.list_live("u9").await.unwrap().is_empty(), "tracking a login creates no session");
 }
+
+/// A retention batch's deletions reach the database file before the next batch: otherwise, on a large trail, the
+/// WAL outgrows the background checkpoint and some unrelated commit (a sign-in) pays for copying it back.
+#[tokio::test]
+async fn sqlite_retention_batches_are_checkpointed_as_they_go() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    use std::str::FromStr;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trail.db");
+    // No background checkpointer (from_pool) and no automatic ones: only the sweep's own can move pages.
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+        .unwrap()
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .pragma("wal_autocheckpoint", "0");
+    let pool = SqlitePoolOptions::new().max_connections(2).connect_with(options).await.unwrap();
+    let store = leptos_sessions::engine::SqliteStore::from_pool(pool).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for i in 0..200 {
+        let event = Event {
+            id: format!("old-{i:04}"),
+            kind: "failed_login".into(),
+            identity: Some(format!("someone{i}@example.com")),
+            occurred_at: Some(now - Duration::from_secs(400 * 24 * 3600)),
+            ..Event::default()
+        };
+        store.insert_event(&event).await.unwrap();
+    }
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    let sessions = leptos_sessions::engine::Sessions::new(
+        leptos_sessions::engine::Config::new(SECRET).unwrap().clock(move || now),
+        store.clone(),
+    );
+    assert_eq!(sessions.purge_events(Duration::from_secs(365 * 24 * 3600)).await.unwrap(), 200);
+    assert_ne!(std::fs::read(&path).unwrap(), before, "the deletions were copied into the database file");
+}

@@ -134,6 +134,19 @@ fn checkpoint_in_background(pool: SqlitePool) -> tokio::sync::oneshot::Sender<()
     stop
 }
 
+/// Copies a sweep batch's pages from the WAL into the database before the next batch, outside the write lock.
+///
+/// A batch of deletions on a large trail dirties thousands of pages. Batch after batch, the WAL would outgrow the
+/// 200 ms background checkpoint and cross SQLite's inline threshold, and whichever commit crossed it (often a
+/// sign-in's) would copy tens of megabytes and fsync before returning: the sweep's worst concurrent-write wait was
+/// 300–500 ms on a 10-million-event file (BENCHMARKS.md). A passive checkpoint never blocks writers; if it fails,
+/// the background task and SQLite's own threshold remain.
+async fn checkpoint_after_bulk_write(pool: &SqlitePool) {
+    if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(pool).await {
+        tracing::debug!(error = %err, "checkpoint after a sweep batch failed; the background checkpoint remains");
+    }
+}
+
 /// `<database>-endings` beside a file database; none for an in-memory one.
 async fn endings_file(pool: &SqlitePool) -> Result<Option<std::path::PathBuf>, sqlx::Error> {
     let file: Option<String> =
@@ -917,29 +930,37 @@ impl SessionStore for SqliteStore {
     }
 
     async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let done = sqlx::query("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at < ? LIMIT ?)")
-            .bind(ms(before))
-            .bind(limit)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        let deleted = {
+            let _turn = self.writes.lock().await;
+            sqlx::query("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at < ? LIMIT ?)")
+                .bind(ms(before))
+                .bind(limit)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+        };
+        checkpoint_after_bulk_write(&self.pool).await;
+        Ok(deleted)
     }
 
     async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let mut tx = self.pool.begin().await?;
-        unlock(&mut tx, "retention").await?;
-        let done = sqlx::query(
-            "DELETE FROM sessions_events WHERE id IN (SELECT id FROM sessions_events WHERE occurred_at < ? LIMIT ?)",
-        )
-        .bind(ms(before))
-        .bind(limit)
-        .execute(&mut *tx)
-        .await?;
-        relock(&mut tx).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        let deleted = {
+            let _turn = self.writes.lock().await;
+            let mut tx = self.pool.begin().await?;
+            unlock(&mut tx, "retention").await?;
+            let done = sqlx::query(
+                "DELETE FROM sessions_events WHERE id IN (SELECT id FROM sessions_events WHERE occurred_at < ? LIMIT ?)",
+            )
+            .bind(ms(before))
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?;
+            relock(&mut tx).await?;
+            tx.commit().await?;
+            done.rows_affected()
+        };
+        checkpoint_after_bulk_write(&self.pool).await;
+        Ok(deleted)
     }
 
     async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
