@@ -54,3 +54,19 @@ fn readme_snippets_are_excerpts_of_tested_code() {
     ];
     assert_eq!(checked, expected, "every anchored part is in the README");
 }
+
+#[test]
+fn readme_feature_lines_are_the_example_sites() {
+    let readme = include_str!("../../README.md");
+    let manifest = include_str!("../../examples/host-site/Cargo.toml");
+    let at = readme.find("```toml\n[features]").expect("the README shows the example's features");
+    let block = &readme[at + "```toml\n".len()..];
+    let block = &block[..block.find("```").expect("the block closes")];
+    for line in block.lines().filter(|l| l.starts_with("ssr =") || l.starts_with("hydrate =")) {
+        assert!(
+            manifest.lines().any(|l| l == line),
+            "README feature line not in examples/host-site/Cargo.toml: {line}"
+        );
+    }
+    assert_eq!(block.lines().filter(|l| l.starts_with("ssr =") || l.starts_with("hydrate =")).count(), 2);
+}
