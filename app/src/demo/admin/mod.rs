@@ -163,6 +163,22 @@ fn SortHeader(
 }
 
 /// "Previous" and "Next" links around the current page.
+/// The frame every list view shares: the header row and the rows in a scrolling table, then the pager.
+#[component]
+fn AdminTable(query: Memo<Query>, has_more: bool, head: AnyView, body: AnyView) -> impl IntoView {
+    view! {
+        <div class="admin-table-wrap">
+            <table class="admin-table">
+                <thead>
+                    <tr>{head}</tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+        <Pager query has_more/>
+    }
+}
+
 #[component]
 fn Pager(query: Memo<Query>, has_more: bool) -> impl IntoView {
     let i18n = use_i18n();

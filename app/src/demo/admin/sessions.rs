@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::api::{admin_sessions, AdminRevoke, AdminRevokeAll};
 use super::view::{AdminSessionView, Query};
-use super::{error, loading, Pager, SortHeader};
+use super::{error, loading, AdminTable, SortHeader};
 use crate::error::ApiError;
 use crate::i18n::{use_i18n, I18n};
 use crate::ui::{auth_method_label, date_time, device_name, flag, last_active, reason_text, DeviceIcon};
@@ -73,27 +73,18 @@ pub fn SessionsTab(query: Memo<Query>) -> impl IntoView {
                             .into_iter()
                             .map(|row| view! { <Row row now ended revoke revoke_all query/> })
                             .collect_view();
-                        view! {
-                            <div class="admin-table-wrap">
-                                <table class="admin-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{i18n.t("admin-col-account")}</th>
-                                            <th scope="col">{i18n.t("admin-col-device")}</th>
-                                            <th scope="col">{i18n.t("admin-col-source")}</th>
-                                            <SortHeader query column="signed_in" default="last_seen" label=i18n.t("admin-col-signed-in")/>
-                                            <SortHeader query column="last_seen" default="last_seen" label=i18n.t("admin-col-last-active")/>
-                                            <th scope="col">
-                                                {if ended { i18n.t("admin-col-ended") } else { i18n.t("admin-col-actions") }}
-                                            </th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{body}</tbody>
-                                </table>
-                            </div>
-                            <Pager query has_more=page.has_more/>
+                        let head = view! {
+                            <th scope="col">{i18n.t("admin-col-account")}</th>
+                            <th scope="col">{i18n.t("admin-col-device")}</th>
+                            <th scope="col">{i18n.t("admin-col-source")}</th>
+                            <SortHeader query column="signed_in" default="last_seen" label=i18n.t("admin-col-signed-in")/>
+                            <SortHeader query column="last_seen" default="last_seen" label=i18n.t("admin-col-last-active")/>
+                            <th scope="col">
+                                {if ended { i18n.t("admin-col-ended") } else { i18n.t("admin-col-actions") }}
+                            </th>
                         }
-                            .into_any()
+                        .into_any();
+                        view! { <AdminTable query has_more=page.has_more head body=body.into_any()/> }.into_any()
                     }
                     Err(e) => error(i18n, e),
                 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::api::{admin_countries, admin_failures, admin_history, admin_new_devices, AdminRevokeAll};
 use super::sessions::{method_name, urlencode};
 use super::view::Query;
-use super::{error, loading, Pager, SortHeader};
+use super::{error, loading, AdminTable, Pager, SortHeader};
 use crate::error::ApiError;
 use crate::i18n::use_i18n;
 use crate::ui::{date_time, device_name, flag, iso, DeviceIcon, EventList};
@@ -73,25 +73,16 @@ pub fn FailuresTab(query: Memo<Query>) -> impl IntoView {
                         } else {
                             ("admin-col-address", "admin-col-identities")
                         };
-                        view! {
-                            <div class="admin-table-wrap">
-                                <table class="admin-table">
-                                    <thead>
-                                        <tr>
-                                            <SortHeader query column="key" default="attempts" label=i18n.t(key)/>
-                                            <SortHeader numeric=true query column="attempts" default="attempts" label=i18n.t("admin-col-attempts")/>
-                                            <SortHeader numeric=true query column="distinct" default="attempts" label=i18n.t(distinct)/>
-                                            <th scope="col">{i18n.t("admin-col-countries")}</th>
-                                            <SortHeader query column="first" default="attempts" label=i18n.t("admin-col-first")/>
-                                            <SortHeader query column="last" default="attempts" label=i18n.t("admin-col-last")/>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{body}</tbody>
-                                </table>
-                            </div>
-                            <Pager query has_more=page.has_more/>
+                        let head = view! {
+                            <SortHeader query column="key" default="attempts" label=i18n.t(key)/>
+                            <SortHeader numeric=true query column="attempts" default="attempts" label=i18n.t("admin-col-attempts")/>
+                            <SortHeader numeric=true query column="distinct" default="attempts" label=i18n.t(distinct)/>
+                            <th scope="col">{i18n.t("admin-col-countries")}</th>
+                            <SortHeader query column="first" default="attempts" label=i18n.t("admin-col-first")/>
+                            <SortHeader query column="last" default="attempts" label=i18n.t("admin-col-last")/>
                         }
-                            .into_any()
+                        .into_any();
+                        view! { <AdminTable query has_more=page.has_more head body=body.into_any()/> }.into_any()
                     }
                     Err(e) => error(i18n, e),
                 }
@@ -146,23 +137,14 @@ pub fn NewDevicesTab(query: Memo<Query>) -> impl IntoView {
                                 }
                             })
                             .collect_view();
-                        view! {
-                            <div class="admin-table-wrap">
-                                <table class="admin-table">
-                                    <thead>
-                                        <tr>
-                                            <SortHeader query column="time" default="time" label=i18n.t("admin-col-when")/>
-                                            <th scope="col">{i18n.t("admin-col-account")}</th>
-                                            <th scope="col">{i18n.t("admin-col-device")}</th>
-                                            <th scope="col">{i18n.t("admin-col-source")}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{body}</tbody>
-                                </table>
-                            </div>
-                            <Pager query has_more=page.has_more/>
+                        let head = view! {
+                            <SortHeader query column="time" default="time" label=i18n.t("admin-col-when")/>
+                            <th scope="col">{i18n.t("admin-col-account")}</th>
+                            <th scope="col">{i18n.t("admin-col-device")}</th>
+                            <th scope="col">{i18n.t("admin-col-source")}</th>
                         }
-                            .into_any()
+                        .into_any();
+                        view! { <AdminTable query has_more=page.has_more head body=body.into_any()/> }.into_any()
                     }
                     Err(e) => error(i18n, e),
                 }
@@ -212,23 +194,14 @@ pub fn CountriesTab(query: Memo<Query>) -> impl IntoView {
                                 }
                             })
                             .collect_view();
-                        view! {
-                            <div class="admin-table-wrap">
-                                <table class="admin-table">
-                                    <thead>
-                                        <tr>
-                                            <SortHeader query column="country" default="logins" label=i18n.t("admin-col-country")/>
-                                            <SortHeader numeric=true query column="logins" default="logins" label=i18n.t("admin-col-logins")/>
-                                            <SortHeader numeric=true query column="failures" default="logins" label=i18n.t("admin-col-failures")/>
-                                            <SortHeader numeric=true query column="users" default="logins" label=i18n.t("admin-col-users")/>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{body}</tbody>
-                                </table>
-                            </div>
-                            <Pager query has_more=page.has_more/>
+                        let head = view! {
+                            <SortHeader query column="country" default="logins" label=i18n.t("admin-col-country")/>
+                            <SortHeader numeric=true query column="logins" default="logins" label=i18n.t("admin-col-logins")/>
+                            <SortHeader numeric=true query column="failures" default="logins" label=i18n.t("admin-col-failures")/>
+                            <SortHeader numeric=true query column="users" default="logins" label=i18n.t("admin-col-users")/>
                         }
-                            .into_any()
+                        .into_any();
+                        view! { <AdminTable query has_more=page.has_more head body=body.into_any()/> }.into_any()
                     }
                     Err(e) => error(i18n, e),
                 }
