@@ -105,8 +105,9 @@ pub async fn sign_out() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The demo's accounts, provided to every server function by the server.
 #[cfg(feature = "ssr")]
-fn users() -> Result<super::users::Users, ApiError> {
+pub(super) fn users() -> Result<super::users::Users, ApiError> {
     use_context::<super::users::Users>().ok_or_else(|| crate::server::fail(ApiError::Unavailable))
 }
 
@@ -115,8 +116,9 @@ fn limiter() -> Result<super::limit::SignInLimiter, ApiError> {
     use_context::<super::limit::SignInLimiter>().ok_or_else(|| crate::server::fail(ApiError::Unavailable))
 }
 
+/// A failed query of the demo's own tables: logged, answered as 503.
 #[cfg(feature = "ssr")]
-fn unavailable(err: sqlx::Error) -> ApiError {
+pub(super) fn unavailable(err: sqlx::Error) -> ApiError {
     tracing::error!(error = %err, "demo store error");
     crate::server::fail(ApiError::Unavailable)
 }

@@ -269,14 +269,7 @@ mod gate {
         crate::server::respond(admin.sessions.require_recent_auth(&admin.current).await)
     }
 
-    pub fn users() -> Result<Users, ApiError> {
-        leptos::prelude::use_context::<Users>().ok_or_else(|| fail(ApiError::Unavailable))
-    }
-
-    pub fn unavailable(err: sqlx::Error) -> ApiError {
-        tracing::error!(error = %err, "admin query failed");
-        fail(ApiError::Unavailable)
-    }
+    pub(in crate::demo) use crate::demo::auth::{unavailable, users};
 
     pub fn store<T>(result: Result<T, sqlx::Error>) -> Result<T, ApiError> {
         result.map_err(unavailable)
