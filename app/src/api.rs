@@ -14,6 +14,7 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
     use crate::view::{DeviceView, PlaceView};
     let (sessions, current) = server::signed_in()?;
     let rows = server::respond(sessions.devices(&current).await)?;
+    let touch_interval_secs = i64::try_from(sessions.config().touch_interval.as_secs()).unwrap_or(i64::MAX);
     let now = time::OffsetDateTime::now_utc();
     let devices = rows
         .into_iter()
@@ -29,7 +30,7 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
             last_seen_at: r.last_seen_at.unwrap_or(now).unix_timestamp(),
         })
         .collect();
-    Ok(DevicesView { now: now.unix_timestamp(), devices })
+    Ok(DevicesView { now: now.unix_timestamp(), touch_interval_secs, devices })
 }
 
 /// Logs out one of the user's other devices; its next request is signed out.
@@ -153,6 +154,20 @@ pub mod server {
         sessions().ok()?.record_failed_attempt(&request_meta(), identity, reason).await
     }
 
+    /// Records a failed sign-in of any kind (a passkey, a one-time code, an OAuth callback), with the method,
+    /// provider and second factor `auth` names and the identity as typed; ignored after [`skip_tracking`].
+    ///
+    /// ```ignore
+    /// let auth = Auth::password().identity(&email).second_factor("totp");
+    /// leptos_sessions::server::record_failure(auth, "invalid_code").await;
+    /// ```
+    pub async fn record_failure(auth: Auth, reason: &str) -> Option<Event> {
+        if use_context::<SkipTracking>().is_some() {
+            return None;
+        }
+        sessions().ok()?.record_failure(&request_meta(), &auth, reason).await
+    }
+
     /// Marks this request as "not a failure, not a sign-in yet": later [`record_failed_attempt`] calls in it are
     /// ignored. For hand-offs such as "password right, second factor next".
     ///
@@ -231,6 +246,9 @@ pub mod server {
             res.set_status(
                 http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
+            if let ApiError::TooMany(_, seconds) = &error {
+                res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*seconds));
+            }
         }
         error
     }
@@ -259,6 +277,12 @@ pub mod server {
             device: event_device(&e),
             place: crate::view::PlaceView::new(e.country_code, e.city, e.country_name),
             id: e.id,
+            second_factor: e
+                .auth_detail
+                .as_ref()
+                .and_then(|d| d.get("second_factor"))
+                .and_then(|f| f.as_str())
+                .map(str::to_owned),
             reason: e.failure_reason.or(e.revoked_reason),
             kind: e.kind,
             ip_address: e.ip_address,

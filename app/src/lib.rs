@@ -9,6 +9,8 @@
 pub mod api;
 pub mod error;
 pub mod i18n;
+// Compiled for the browser too: the security console spells out hidden characters wherever it renders.
+mod identity;
 pub mod ui;
 pub mod view;
 

@@ -55,6 +55,9 @@ pub struct DeviceView {
 pub struct DevicesView {
     /// Unix seconds when the list was read.
     pub now: i64,
+    /// The engine's touch interval in seconds: `last_seen_at` is written at most that often, so activity within it
+    /// reads as "Active now".
+    pub touch_interval_secs: i64,
     /// The current device first, then by last activity.
     pub devices: Vec<DeviceView>,
 }
@@ -72,6 +75,8 @@ pub struct EventView {
     pub place: Option<PlaceView>,
     pub auth_method: Option<String>,
     pub auth_provider: Option<String>,
+    /// The second factor the sign-in (or the failed attempt) used: `totp`, `webauthn`, `recovery_code`, …
+    pub second_factor: Option<String>,
     pub new_device: bool,
     /// Unix seconds.
     pub occurred_at: i64,

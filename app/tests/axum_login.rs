@@ -190,13 +190,23 @@ async fn change_password(
 }
 // ANCHOR_END: password
 
+/// A login handler from before the adapter: axum-login only, nothing for the registry.
+async fn plain_login(mut auth: Session, Form(creds): Form<Credentials>) -> StatusCode {
+    let Ok(Some(user)) = auth.authenticate(creds).await else { return StatusCode::UNAUTHORIZED };
+    auth.login(&user).await.unwrap();
+    StatusCode::OK
+}
+
 struct App {
     router: Router,
+    /// The same app as it was before the adapter was installed (same tower-sessions store and backend).
+    before: Router,
+    store: PostgresStore,
     backend: Backend,
     sessions: Sessions,
     pool: sqlx08::PgPool,
     schema: String,
-    _registry: common::Harness,
+    registry: common::Harness,
 }
 
 async fn app() -> Option<App> {
@@ -221,7 +231,12 @@ async fn app_with(tweak: impl FnOnce(Config) -> Config) -> Option<App> {
     let backend = Backend::default();
     backend.users.lock().unwrap().insert("ada@example.com".into(), ("user-ada".into(), "first password".into()));
     let auth_layer =
-        AuthManagerLayerBuilder::new(backend.clone(), SessionManagerLayer::new(store).with_secure(false)).build();
+        AuthManagerLayerBuilder::new(backend.clone(), SessionManagerLayer::new(store.clone()).with_secure(false))
+            .build();
+    let before = Router::new().route("/login", post(plain_login)).layer(
+        AuthManagerLayerBuilder::new(backend.clone(), SessionManagerLayer::new(store.clone()).with_secure(false))
+            .build(),
+    );
 
     // The registry keeps its own tables (SQLite here); the app's sessions stay in its tower-sessions store.
     let registry = common::harness_with(tweak).await;
@@ -241,7 +256,7 @@ async fn app_with(tweak: impl FnOnce(Config) -> Config) -> Option<App> {
         .layer(adapter.layer::<Backend>())
         .layer(auth_layer);
     // ANCHOR_END: router
-    Some(App { router, backend, sessions, pool, schema, _registry: registry })
+    Some(App { router, before, store, backend, sessions, pool, schema, registry })
 }
 
 /// One browser: its cookies and user agent.
@@ -256,6 +271,10 @@ impl Browser {
     }
 
     async fn send(&mut self, app: &App, method: &str, path: &str, form: &str) -> (StatusCode, String) {
+        self.send_to(&app.router, method, path, form).await
+    }
+
+    async fn send_to(&mut self, router: &Router, method: &str, path: &str, form: &str) -> (StatusCode, String) {
         let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let req = Request::builder()
             .method(method)
@@ -265,7 +284,7 @@ impl Browser {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(axum::body::Body::from(form.to_owned()))
             .unwrap();
-        let res = app.router.clone().oneshot(req).await.unwrap();
+        let res = router.clone().oneshot(req).await.unwrap();
         for set in res.headers().get_all(header::SET_COOKIE) {
             let set = set.to_str().unwrap();
             let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
@@ -296,6 +315,25 @@ impl Browser {
         let n: i64 = sqlx08::query_scalar(&sql).bind(id).fetch_one(&app.pool).await.unwrap();
         n == 1
     }
+
+    /// The registry token the adapter keeps in this browser's tower-sessions record.
+    async fn token_in_record(&self, app: &App) -> Option<String> {
+        use tower_sessions::SessionStore as _;
+        let id = self.cookies.get("id")?.parse().unwrap();
+        let record = app.store.load(&id).await.unwrap()?;
+        Some(record.data.get("leptos_sessions.token")?.as_str()?.to_owned())
+    }
+}
+
+/// The `id` of the listed device whose browser is `browser`.
+fn device_id(list: &str, browser: &str) -> String {
+    list.lines()
+        .find(|l| l.ends_with(browser))
+        .unwrap_or_else(|| panic!("no {browser} in {list}"))
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -397,6 +435,94 @@ async fn axum_login_users_confirm_their_password_before_logging_out_a_device() {
     assert_eq!(a.send(&app, "POST", &revoke, "").await.0, StatusCode::NO_CONTENT);
     assert_eq!(b.me(&app).await, StatusCode::UNAUTHORIZED);
     assert_eq!(a.me(&app).await, StatusCode::OK);
+
+    sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn sessions_from_before_the_adapter_are_adopted_on_their_first_request() {
+    let Some(app) = app().await else { return };
+    let mut old = Browser::new(FIREFOX);
+    let (status, _) =
+        old.send_to(&app.before, "POST", "/login", "email=ada%40example.com&password=first+password").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(old.token_in_record(&app).await, None, "signed in through axum-login alone");
+    let mut a = Browser::new(common::CHROME_MAC);
+    a.login(&app, "first password").await;
+
+    // One request later the old session is a device like any other, without pretending it was a password sign-in.
+    assert_eq!(old.me(&app).await, StatusCode::OK);
+    assert!(old.token_in_record(&app).await.is_some());
+    assert!(old.cookies.contains_key("device_id"), "the device cookie a sign-in would have minted");
+    assert_eq!(old.me(&app).await, StatusCode::OK);
+    let (_, list) = a.send(&app, "GET", "/devices", "").await;
+    assert_eq!(list.lines().count(), 2, "adopted once, not once per request: {list}");
+    let firefox = device_id(&list, "Firefox");
+    let row = app.sessions.store().list_live("user-ada").await.unwrap().into_iter().find(|r| r.id == firefox).unwrap();
+    assert_eq!(row.auth_method, "unknown");
+    assert_eq!(row.auth_detail, Some(serde_json::json!({ "adopted": true })));
+    let history = app.sessions.history("user-ada", 50, 0).await.unwrap();
+    assert!(
+        history.iter().all(|e| e.session_id.as_deref() != Some(firefox.as_str())),
+        "no sign-in invented: {history:?}"
+    );
+
+    // Adoption is no authentication: the old session must confirm the password before logging devices out.
+    let chrome = device_id(&list, "Chrome");
+    assert_eq!(old.send(&app, "POST", &format!("/devices/{chrome}/revoke"), "").await.0, StatusCode::FORBIDDEN);
+
+    // "Sign out everywhere else" from the other device reaches it: its next request is signed out.
+    let (_, ended) = a.send(&app, "POST", "/devices/revoke-others", "").await;
+    assert_eq!(ended, "1");
+    assert_eq!(old.me(&app).await, StatusCode::UNAUTHORIZED);
+    assert!(!old.has_record(&app).await, "its tower-sessions record is deleted");
+    assert_eq!(a.me(&app).await, StatusCode::OK);
+
+    sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_raw_token_in_the_tower_sessions_record_never_reaches_the_registry_or_the_trail() {
+    use sha2::Digest;
+
+    let Some(app) = app().await else { return };
+    let mut a = Browser::new(common::CHROME_MAC);
+    let mut b = Browser::new(FIREFOX);
+    a.login(&app, "first password").await;
+    b.send_to(&app.before, "POST", "/login", "email=ada%40example.com&password=first+password").await;
+    b.me(&app).await;
+    a.send(&app, "POST", "/confirm", "password=first+password").await;
+    a.send(&app, "POST", "/devices/revoke-others", "").await;
+    app.sessions.record_failed_attempt(&common::meta(FIREFOX), "ada@example.com", "invalid_credentials").await;
+
+    let pool = app.registry.store.pool();
+    let mut secrets = Vec::new();
+    for browser in [&a, &b] {
+        let value = browser.token_in_record(&app).await.expect("the adapter keeps a token in the record");
+        // The record holds the signed cookie value: the signature, then the raw token (64 hex digits).
+        let raw = value[value.len() - 64..].to_owned();
+        secrets.extend([value, raw]);
+    }
+    for table in ["sessions", "sessions_events"] {
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info(?)").bind(table).fetch_all(pool).await.unwrap();
+        assert!(columns.len() > 10, "{table}: {columns:?}");
+        for column in columns {
+            for secret in &secrets {
+                let sql = format!("SELECT COUNT(*) FROM {table} WHERE instr(CAST(\"{column}\" AS TEXT), ?) > 0");
+                let hits: i64 =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(secret).fetch_one(pool).await.unwrap();
+                assert_eq!(hits, 0, "{table}.{column} holds the raw token");
+            }
+        }
+    }
+    // The scan looked for the right thing: those tokens' digests are what the registry holds.
+    for raw in secrets.iter().skip(1).step_by(2) {
+        let digest: String = sha2::Sha256::digest(raw.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let sql = "SELECT COUNT(*) FROM sessions WHERE token_digest = ?";
+        let stored: i64 = sqlx::query_scalar(sql).bind(&digest).fetch_one(pool).await.unwrap();
+        assert_eq!(stored, 1, "the record's token is the one whose digest the registry holds");
+    }
 
     sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
 }

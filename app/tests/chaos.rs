@@ -75,3 +75,33 @@ async fn panicking_hooks_lose_nothing_but_themselves() {
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 2, "events stored");
     assert_eq!(h.store.list_live("u1").await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_panicking_repeated_failure_hook_loses_no_failure_and_blocks_no_sign_in() {
+    let fired = Arc::new(AtomicU64::new(0));
+    let f = fired.clone();
+    let h = harness_with(move |c| {
+        c.on_repeated_failed_logins(2, Duration::from_secs(60), move |_, _, _| {
+            f.fetch_add(1, Ordering::SeqCst);
+            panic!("pager down")
+        })
+    })
+    .await;
+    let attempt = meta(CHROME_MAC);
+    let fail = || h.sessions.record_failed_attempt(&attempt, "ada@example.com", "invalid_credentials");
+    fail().await.expect("the first failure is stored");
+    let trigger = fail().await.expect("the failure that sets the hook off is stored and returned");
+    assert_eq!(fired.load(Ordering::SeqCst), 1, "the hook ran, and panicked");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions_events WHERE id = ? AND kind = 'failed_login'")
+        .bind(&trigger.id)
+        .fetch_one(h.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'failed_login'").await, 2);
+
+    let signed = h.sessions.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME_MAC)).await;
+    let signed = signed.expect("sign-in works after the hook panicked");
+    assert_eq!(get_me(&app(&h.sessions), &pair(&signed.set_cookies[0])).await.body, "u1");
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 1);
+}

@@ -179,7 +179,89 @@ on_both_backends!(
     revocation_is_coherent_across_instances,
     failed_sign_ins_grouped_by_address_and_identity,
     triage_across_users,
+    forget_deletes_failures_against_the_person_and_neutralizes_their_actor_id,
+    a_session_and_its_login_event_commit_together,
+    signing_in_again_at_the_cap_replaces_this_browsers_own_row,
+    failures_say_how_the_attempt_was_made,
 );
+
+/// A failed passkey, one-time code or OAuth attempt reads differently from a wrong password, in the trail and in
+/// the history the user sees.
+async fn failures_say_how_the_attempt_was_made(store: Store) {
+    let s = store.sessions(|c| c);
+    s.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME)).await.unwrap();
+    let m = meta(FIREFOX);
+    s.record_failed_attempt(&m, "ada@example.com", "invalid_credentials").await.unwrap();
+    s.record_failure(&m, &Auth::passkey().identity("ada@example.com"), "assertion_failed").await.unwrap();
+    s.record_failure(&m, &Auth::new("github").identity("ada@example.com"), "access_denied").await.unwrap();
+    let code = Auth::password().identity("Ada@Example.com").second_factor("TOTP");
+    s.record_failure(&m, &code, "invalid_code").await.unwrap();
+    let history = s.history("u1", 10, 0).await.unwrap();
+    let failures: Vec<_> = history
+        .into_iter()
+        .filter(|e| e.kind == "failed_login")
+        .map(leptos_sessions::server::event_view)
+        .map(|e| (e.reason.unwrap(), e.auth_method, e.auth_provider, e.second_factor))
+        .collect();
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        failures,
+        [
+            ("invalid_code".into(), some("password"), None, some("totp")),
+            ("access_denied".into(), some("oauth"), some("github"), None),
+            ("assertion_failed".into(), some("passkey"), None, None),
+            ("invalid_credentials".into(), None, None, None),
+        ]
+    );
+}
+
+/// A crash (or any failure) between the two writes cannot leave a live device nobody signed in on: the row and its
+/// login event are one transaction.
+async fn a_session_and_its_login_event_commit_together(store: Store) {
+    let id = uuid::Uuid::now_v7().to_string();
+    let row =
+        SessionRecord { id: id.clone(), user_id: "u1".into(), device_type: "desktop".into(), ..Default::default() };
+    let prune = leptos_sessions::engine::store::Ending {
+        at: OffsetDateTime::now_utc(),
+        reason: "pruned",
+        by: None,
+        event_kind: Some("revoked"),
+        request_id: None,
+    };
+    let login = |kind: &str| leptos_sessions::engine::Event {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: kind.into(),
+        user_id: Some("u1".into()),
+        session_id: Some(id.clone()),
+        occurred_at: Some(OffsetDateTime::now_utc()),
+        ..Default::default()
+    };
+    // The event is refused (an unknown kind): the row must not be left behind without it.
+    assert!(store.store().insert(&row, "digest-1", Some(&login("bogus")), 100, &prune).await.is_err());
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions").await, 0, "a row was committed without its event");
+    store.store().insert(&row, "digest-1", Some(&login("login")), 100, &prune).await.unwrap();
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 1);
+}
+
+/// At the cap, signing in again on a browser that is already signed in replaces that browser's own row; it must
+/// not evict one of the user's other devices.
+async fn signing_in_again_at_the_cap_replaces_this_browsers_own_row(store: Store) {
+    let s = store.sessions(|c| c.session_cap(2));
+    let laptop = s.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
+    let phone = s.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
+    // The laptop stays in use, so the phone is the least recently active device.
+    let later = OffsetDateTime::now_utc() + Duration::from_secs(600);
+    assert!(store.store().touch(&laptop.session_id, later, None, later).await.unwrap());
+    let device = store.live("u1").await.into_iter().find(|r| r.id == laptop.session_id).unwrap().device_id;
+    let again = RequestMeta { device_id: device, current: Some(current(&laptop.session_id, "u1")), ..meta(CHROME) };
+    let second = s.sign_in("u1", &Auth::password(), &again).await.unwrap();
+    let mut live: Vec<String> = store.live("u1").await.into_iter().map(|r| r.id).collect();
+    live.sort();
+    let mut expected = vec![phone.session_id.clone(), second.session_id.clone()];
+    expected.sort();
+    assert_eq!(live, expected, "the phone was evicted instead of the laptop's old row");
+}
 
 /// The admin page's queries: sessions of every user with each filter, sort and page; flagged sign-ins; countries;
 /// hourly counts; and an administrator's revoke recorded with its actor.
@@ -376,11 +458,72 @@ async fn trail_is_append_only_with_sanctioned_paths(store: Store) {
     let update = store.exec("UPDATE sessions_events SET kind = 'logout'").await;
     assert!(update.unwrap_err().to_string().contains("append-only"));
     assert!(store.exec("DELETE FROM sessions_events").await.unwrap_err().to_string().contains("append-only"));
+    s.record_failed_attempt(&meta(FIREFOX), "bob@example.com", "invalid_credentials").await.unwrap();
     let (rows, events) = s.forget("u1", &["ada@example.com".into()]).await.unwrap();
-    assert_eq!((rows, events), (1, 2));
-    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE identity IS NOT NULL").await, 0);
+    assert_eq!((rows, events), (1, 3), "the login, the logout and the failure typed against her email");
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE identity = 'ada@example.com'").await, 0);
     assert!(store.exec("DELETE FROM sessions_events").await.is_err(), "locked again after the erasure");
-    assert_eq!(s.purge_events(Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(s.purge_events(Duration::ZERO).await.unwrap(), 1, "bob's failure");
+}
+
+/// Erasure deletes the failed attempts typed against every identity the person signed in with (not only the ones
+/// passed), and replaces their id as the actor in other users' rows, keeping what happened to those users.
+async fn forget_deletes_failures_against_the_person_and_neutralizes_their_actor_id(store: Store) {
+    let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = calls.clone();
+    // The host's own erasure fails on its second run, and succeeds again after.
+    let s = store.sessions(move |c| {
+        c.on_forget(move |user_id| {
+            let failing = {
+                let mut seen = seen.lock().unwrap();
+                seen.push(user_id);
+                seen.len() == 2
+            };
+            async move { (!failing).then_some(()).ok_or("host database unavailable") }
+        })
+    });
+    s.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME)).await.unwrap();
+    s.sign_in("u1", &Auth::oauth("github").identity("ada-gh"), &meta(FIREFOX)).await.unwrap();
+    for typed in ["ADA@example.com", " ada@example.com", "Ada-GH", "bob@example.com"] {
+        s.record_failed_attempt(&meta(FIREFOX), typed, "invalid_credentials").await.unwrap();
+    }
+    let mut bob = Vec::new();
+    for _ in 0..4 {
+        bob.push(s.sign_in("u2", &Auth::password().identity("bob@example.com"), &meta(CHROME)).await.unwrap());
+    }
+    // The colon anchors the id: `admin:xu1` is someone else.
+    for (signed_in, by) in bob.iter().zip(["admin:u1", "u1", "team:ops:u1", "admin:xu1"]) {
+        s.end_session("u2", &signed_in.session_id, "admin_revoked", Some(by)).await.unwrap();
+    }
+
+    let (rows, events) = s.forget("u1", &["Ada@Example.com".into()]).await.unwrap();
+    assert_eq!((rows, events), (2, 5), "two sign-ins and the three failures typed against ada's identities");
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE kind = 'failed_login'").await, 1, "bob's");
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE identity LIKE 'ada%'").await, 0);
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM sessions WHERE ended_by LIKE '%u1' AND ended_by <> 'admin:xu1'").await,
+        0
+    );
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM sessions_events WHERE CAST(metadata AS TEXT) LIKE '%:u1\"%'").await
+            + store.count("SELECT COUNT(*) FROM sessions_events WHERE CAST(metadata AS TEXT) LIKE '%\"u1\"%'").await,
+        0
+    );
+    let actors: Vec<String> = s
+        .history("u2", 10, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "revoked")
+        .map(|e| e.metadata.unwrap()["ended_by"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actors, ["admin:xu1", "team:ops:erased", "erased", "admin:erased"], "newest first");
+    assert!(store.live("u2").await.is_empty(), "bob's revocations stand");
+    assert_eq!(store.count("SELECT COUNT(*) FROM sessions WHERE ended_by = 'admin:erased'").await, 1);
+    let failed = s.forget("u1", &["ada@example.com".into()]).await;
+    assert!(matches!(&failed, Err(Error::ForgetHook(e)) if e.to_string() == "host database unavailable"), "{failed:?}");
+    assert_eq!(s.forget("u1", &["ada@example.com".into()]).await.unwrap(), (0, 0), "running it again is harmless");
+    assert_eq!(*calls.lock().unwrap(), ["u1", "u1", "u1"], "the host's hook runs every time");
 }
 
 async fn failures_history_last_login_and_supersede(store: Store) {

@@ -257,3 +257,29 @@ async fn cached_sessions_are_touched_once_per_window_and_revoked_at_once() {
     sessions.revoke(&me, &signed.session_id, &RequestMeta::default()).await.unwrap();
     assert_eq!(get_me(&app, &cookie).await.body, "anonymous", "revoked on the very next request");
 }
+
+#[tokio::test]
+async fn the_throttled_touch_stores_only_the_truncated_address_in_privacy_mode() {
+    use axum::extract::ConnectInfo;
+    use leptos_sessions::engine::ClientIp;
+    use std::net::SocketAddr;
+
+    let h = harness_with(|c| c.client_ip(ClientIp { truncate: true, ..ClientIp::default() }).session_cache(None)).await;
+    let app = app(&h.sessions);
+    let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let cookie = pair(&signed.set_cookies[0]);
+    let id = &signed.session_id;
+
+    for (peer, kept) in [("198.51.100.77", "198.51.100.0"), ("2001:db8:1234:5678:9abc:def0:1:2", "2001:db8:1234::")] {
+        // Stale, so the next request touches the row.
+        sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 600000, last_seen_ip = NULL WHERE id = ?")
+            .bind(id)
+            .execute(h.store.pool())
+            .await
+            .unwrap();
+        let mut req = Request::get("/me").header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 4242)));
+        assert_eq!(call(&app, req).await.body, "user-1");
+        assert_eq!(column(&h.store, id, "last_seen_ip").await.as_deref(), Some(kept), "{peer}");
+    }
+}

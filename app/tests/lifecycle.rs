@@ -9,26 +9,19 @@ use std::time::Duration;
 use common::*;
 use http::StatusCode;
 use leptos_sessions::engine::{Auth, Config, Error, RequestMeta, SessionStore, Sessions};
-use time::OffsetDateTime;
-
-#[derive(Clone)]
-struct Clock(Arc<Mutex<OffsetDateTime>>);
-
-impl Clock {
-    fn new() -> Self {
-        Self(Arc::new(Mutex::new(OffsetDateTime::now_utc())))
-    }
-    fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-    fn install(&self, config: Config) -> Config {
-        let c = self.0.clone();
-        config.clock(move || *c.lock().unwrap())
-    }
-}
 
 const MIN: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
+
+/// The next request with `cookie` is signed out: the cookie is cleared, the row ended as `expired` with its one
+/// `expired` event.
+async fn ends_expired_on_this_request(h: &Harness, app: &axum::Router, cookie: &str, id: &str) {
+    let res = get_me(app, cookie).await;
+    assert_eq!(res.body, "anonymous");
+    assert!(res.set_cookie.iter().any(|c| c.starts_with("session=;")));
+    assert_eq!(column(&h.store, id, "ended_reason").await.as_deref(), Some("expired"));
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'expired'").await, 1);
+}
 
 #[tokio::test]
 async fn idle_sessions_expire_on_their_next_request_and_activity_keeps_them_alive() {
@@ -44,11 +37,7 @@ async fn idle_sessions_expire_on_their_next_request_and_activity_keeps_them_aliv
         assert_eq!(get_me(&app, &cookie).await.body, "u1", "activity within the hour keeps it alive");
     }
     clock.advance(61 * MIN);
-    let res = get_me(&app, &cookie).await;
-    assert_eq!(res.body, "anonymous");
-    assert!(res.set_cookie.iter().any(|c| c.starts_with("session=;")));
-    assert_eq!(column(&h.store, &signed.session_id, "ended_reason").await.as_deref(), Some("expired"));
-    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'expired'").await, 1);
+    ends_expired_on_this_request(&h, &app, &cookie, &signed.session_id).await;
 }
 
 #[tokio::test]
@@ -298,4 +287,53 @@ async fn sweep_batches_on_a_million_events() {
         took / 2000
     );
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events").await, 0);
+}
+
+#[tokio::test]
+async fn an_expiry_that_cannot_be_written_lets_the_request_through_and_ends_the_session_once_it_can() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config.idle_timeout(Some(HOUR)))).await;
+    let app = app(&h.sessions);
+    let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let cookie = pair(&signed.set_cookies[0]);
+    sqlx::query(
+        "CREATE TRIGGER break_expiry BEFORE INSERT ON sessions_events WHEN NEW.kind = 'expired'
+         BEGIN SELECT RAISE(ABORT, 'trail unavailable'); END",
+    )
+    .execute(h.store.pool())
+    .await
+    .unwrap();
+
+    clock.advance(2 * HOUR);
+    let res = get_me(&app, &cookie).await;
+    assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "u1"), "an outage never signs anybody out");
+    assert!(!res.set_cookie.iter().any(|c| c.starts_with("session=;")), "the cookie stays");
+    assert!(column(&h.store, &signed.session_id, "ended_at").await.is_none(), "nothing is half-done");
+
+    // The store works again: the very next request ends it, although the failed expiry's request was activity.
+    sqlx::query("DROP TRIGGER break_expiry").execute(h.store.pool()).await.unwrap();
+    ends_expired_on_this_request(&h, &app, &cookie, &signed.session_id).await;
+}
+
+#[tokio::test]
+async fn without_timeouts_a_session_never_expires_on_request_or_in_the_sweep() {
+    let clock = Clock::new();
+    let c = clock.clone();
+    // No idle timeout, no absolute lifetime: the defaults.
+    let h = harness_with(move |config| c.install(config)).await;
+    let app = app(&h.sessions);
+    let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let cookie = pair(&signed.set_cookies[0]);
+    let days = |n: u64| Duration::from_secs(n * 24 * 3600);
+
+    clock.advance(days(10 * 365));
+    assert_eq!(get_me(&app, &cookie).await.body, "u1", "ten untouched years later");
+    assert_eq!(h.sessions.sweep().await.unwrap().expired, 0);
+    // Untouched again for most of the longest a browser keeps a cookie (400 days; past that the sweep may end it).
+    clock.advance(days(399));
+    assert_eq!(h.sessions.sweep().await.unwrap().expired, 0);
+    assert!(column(&h.store, &signed.session_id, "ended_at").await.is_none());
+    assert_eq!(get_me(&app, &cookie).await.body, "u1");
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'expired'").await, 0);
 }

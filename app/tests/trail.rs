@@ -154,12 +154,12 @@ async fn the_trail_is_append_only_in_the_database_except_for_sanctioned_paths() 
     assert_eq!(h.sessions.purge_events(Duration::from_secs(3600)).await.unwrap(), 0);
     assert_eq!(h.sessions.purge_events(Duration::ZERO).await.unwrap(), 2);
 
-    // Erasure removes the user's rows and events and the identity typed on failures against them.
+    // Erasure removes the user's rows and events and the failures typed against them.
     h.sessions.sign_in("u1", &pw().identity("ada@example.com"), &meta(CHROME_MAC)).await.unwrap();
     h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "Ada@Example.com", "invalid_credentials").await.unwrap();
     h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "bob@example.com", "invalid_credentials").await.unwrap();
     let (rows, events) = h.sessions.forget("u1", &["ADA@example.com".into()]).await.unwrap();
-    assert_eq!((rows, events), (2, 1), "both sign-ins' rows; the one login event left after the purge");
+    assert_eq!((rows, events), (2, 2), "both sign-ins' rows; the login left after the purge and ada's failure");
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE identity = 'ada@example.com'").await, 0);
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE identity = 'bob@example.com'").await, 1);
 
@@ -371,4 +371,61 @@ async fn sqlite_retention_batches_are_checkpointed_as_they_go() {
     );
     assert_eq!(sessions.purge_events(Duration::from_secs(365 * 24 * 3600)).await.unwrap(), 200);
     assert_ne!(std::fs::read(&path).unwrap(), before, "the deletions were copied into the database file");
+}
+
+#[tokio::test]
+async fn the_trail_refuses_an_event_kind_it_does_not_know() {
+    let h = harness().await;
+    let event = |id: &str, kind: &str| Event {
+        id: id.to_owned(),
+        kind: kind.to_owned(),
+        identity: Some("ada@example.com".into()),
+        occurred_at: Some(time::OffsetDateTime::now_utc()),
+        ..Event::default()
+    };
+    for kind in ["password_reset", "LOGIN", "login ", ""] {
+        let refused = h.store.insert_event(&event(&format!("bad-{kind}"), kind)).await.unwrap_err();
+        assert!(refused.to_string().contains("CHECK constraint failed"), "{kind:?}: {refused}");
+    }
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events").await, 0, "nothing was written");
+    // The very same event with a known kind is stored: the kind alone was refused.
+    h.store.insert_event(&event("good", "failed_login")).await.unwrap();
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events").await, 1);
+}
+
+#[tokio::test]
+async fn skip_tracking_suppresses_the_failures_of_its_own_request_only() {
+    use leptos::prelude::{provide_context, Owner};
+    use leptos_sessions::server;
+
+    let h = harness().await;
+    // What leptos_axum gives a server function: a reactive owner per request, holding the request's parts.
+    let request = || {
+        let owner = Owner::new();
+        let (mut parts, ()) = http::Request::post("/api/login")
+            .header(http::header::USER_AGENT, FIREFOX_WIN)
+            .body(())
+            .unwrap()
+            .into_parts();
+        parts.extensions.insert(h.sessions.clone());
+        owner.with(|| provide_context(parts));
+        owner
+    };
+    let (plain, handoff) = (request(), request());
+    let failed = || count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'failed_login'");
+
+    plain.set();
+    assert!(server::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_some());
+    assert_eq!(failed().await, 1, "an ordinary request records its failure");
+
+    // Password right, second factor next: nothing this request reports afterwards is a failure.
+    handoff.set();
+    server::skip_tracking();
+    assert!(server::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_none());
+    assert!(server::record_failed_attempt("ada@example.com", "second_factor_pending").await.is_none());
+    assert_eq!(failed().await, 1);
+
+    plain.set();
+    assert!(server::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_some());
+    assert_eq!(failed().await, 2, "other requests are tracked as before");
 }

@@ -64,3 +64,66 @@ fn browser_and_os_family_hit_rates_meet_the_goals() {
     assert!(rate(b_hit, b_total) >= 97.0, "browser family below 97%");
     assert!(rate(o_hit, o_total) >= 95.0, "OS family below 95%");
 }
+
+/// The name the devices list shows for a user agent, with `MyApp` configured as a native app when `configured`.
+fn native_name(ua: &str, configured: bool) -> String {
+    use leptos_sessions::engine::ClientHeaders;
+    use leptos_sessions::{i18n::I18n, ui::device_name, view::DeviceFields};
+    let apps: Vec<String> = if configured { vec!["MyApp".into()] } else { Vec::new() };
+    let d = DeviceInfo::detect(ua, &ClientHeaders::default(), &apps);
+    let fields = DeviceFields {
+        browser_name: d.browser_name,
+        browser_version: d.browser_version,
+        os_name: d.os_name,
+        os_version: d.os_version,
+        device_type: d.device_type.into(),
+        device_model: d.device_model,
+        app_name: d.app_name,
+        app_version: d.app_version,
+    };
+    device_name(I18n::for_tag("en"), &fields)
+}
+
+#[test]
+fn native_android_apps_read_as_app_version_on_model() {
+    let ua = "MyApp Android 2.4.1 (Pixel 7; Android 14; build 241)";
+    for configured in [true, false] {
+        assert_eq!(native_name(ua, configured), "MyApp 2.4.1 on Pixel 7 (Android 14)", "configured: {configured}");
+    }
+    let d = DeviceInfo::detect(ua, &Default::default(), &["MyApp".into()]);
+    assert_eq!((d.app_build.as_deref(), d.device_type), (Some("241"), "smartphone"));
+    // The same prefix in front of a Hotwire Native Android WebView.
+    let hotwire = "MyApp Android 2.4.1 (Pixel 7; Android 14; build 241) Hotwire Native Android; Turbo Native Android; \
+        bridge-components: [form menu]; Mozilla/5.0 (Linux; Android 14; Pixel 7 Build/AP2A.240805.005; wv) \
+        AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/127.0.6533.103 Mobile Safari/537.36";
+    assert_eq!(native_name(hotwire, true), "MyApp 2.4.1 on Pixel 7 (Android 14)");
+    let bare = "Hotwire Native Android; Turbo Native Android; bridge-components: [form menu]; Mozilla/5.0 (Linux; \
+        Android 14; Pixel 7 Build/AP2A.240805.005; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 \
+        Chrome/127.0.6533.103 Mobile Safari/537.36";
+    assert_eq!(native_name(bare, false), "Pixel 7 (Android 14)");
+    assert_eq!(native_name(bare, true), "MyApp on Pixel 7 (Android 14)");
+    // The shapes that already worked still do.
+    assert_eq!(
+        native_name("MyApp/2.4.1 (iPhone15,2; iOS 19.5; build 241)", false),
+        "MyApp 2.4.1 on iPhone15,2 (iOS 19.5)"
+    );
+    assert_eq!(
+        native_name("MyApp iOS 2.4.1 (iPhone15,2; iOS 19.5; build 241)", true),
+        "MyApp 2.4.1 on iPhone15,2 (iOS 19.5)"
+    );
+    assert_eq!(native_name("MyApp/2.4.1 (Pixel 8; Android 16)", false), "MyApp 2.4.1 on Pixel 8 (Android 16)");
+}
+
+#[test]
+fn bare_hotwire_ios_shells_read_as_iphone_or_ipad() {
+    let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 19_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) \
+        Mobile/15E148 Hotwire Native iOS; Turbo Native iOS; bridge-components: [form menu]";
+    assert_eq!(native_name(iphone, false), "iPhone (iOS 19.5)");
+    assert_eq!(native_name(iphone, true), "MyApp on iPhone (iOS 19.5)");
+    let turbo = "Mozilla/5.0 (iPhone; CPU iPhone OS 19_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) \
+        Mobile/15E148 Turbo Native iOS";
+    assert_eq!(native_name(turbo, false), "iPhone (iOS 19.5)");
+    let ipad = "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 \
+        Hotwire Native iOS; Turbo Native iOS;";
+    assert_eq!(native_name(ipad, false), "iPad (iPadOS 17.4)");
+}

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use leptos_sessions::demo::users::{User, Users};
-use leptos_sessions::engine::{Event, FailureKey, Page, SessionRecord, Sessions};
+use leptos_sessions::engine::{visible_identity, Event, FailureKey, Page, SessionRecord, Sessions};
 use leptos_sessions::i18n::I18n;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -82,7 +82,8 @@ pub async fn failed_logins(sessions: &Sessions, args: &Args) -> Result<String> {
         .iter()
         .map(|g| {
             vec![
-                g.key.clone(),
+                // Typed by strangers: hidden and direction characters are spelled out, never sent to the terminal.
+                visible_identity(&g.key),
                 g.attempts.to_string(),
                 g.distinct.to_string(),
                 g.countries.join(" "),
@@ -108,7 +109,7 @@ pub async fn history(sessions: &Sessions, users: &Users, args: &Args) -> Result<
                 rfc3339(e.occurred_at),
                 e.kind.clone(),
                 reason(e),
-                e.identity.clone().unwrap_or_default(),
+                visible_identity(e.identity.as_deref().unwrap_or_default()),
                 device(&leptos_sessions::server::event_device(e)),
                 e.ip_address.clone().unwrap_or_default(),
                 e.country_code.clone().unwrap_or_default(),
@@ -149,7 +150,7 @@ pub async fn revoke_all(sessions: &Sessions, users: &Users, args: &Args) -> Resu
     Ok(if args.json {
         json!({ "email": user.email, "ended": ended }).to_string()
     } else {
-        format!("signed {} out everywhere: {ended} sessions ended", user.email)
+        format!("signed {} out everywhere: {ended} sessions ended", visible_identity(&user.email))
     })
 }
 

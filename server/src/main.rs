@@ -14,7 +14,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use leptos_sessions::demo::alerts::Alerts;
-use leptos_sessions::demo::limit::SignInLimiter;
+use leptos_sessions::demo::limit::Throttle;
 use leptos_sessions::demo::{guard, headers, shell, users::Users, App};
 use leptos_sessions::engine::{Config, PgStore, SessionStore, Sessions, SqliteStore};
 
@@ -79,9 +79,14 @@ async fn run_with<S: SessionStore + Clone + 'static>(
         "forget" => {
             let email = std::env::args().nth(2).ok_or("usage: server forget <email>")?;
             let user = users.by_email(&email).await?.ok_or_else(|| format!("no account with the email {email:?}"))?;
-            let sessions = Sessions::try_new(config(&settings)?, store)?;
+            let alerts = Alerts::from_pool(users.pool().clone()).await?;
+            let sessions = Sessions::try_new(erasing_demo_rows(config(&settings)?, &users, &alerts), store)?;
             let (rows, events) = sessions.forget(&user.id, std::slice::from_ref(&user.email)).await?;
-            println!("forgot {}: {rows} sessions and {events} trail events deleted", user.email);
+            println!(
+                "forgot {}: the account and its alerts, {rows} sessions and {events} trail events (failed attempts \
+                 typed against it included) deleted",
+                user.email
+            );
             Ok(())
         }
         "admin" => {
@@ -125,7 +130,9 @@ fn config(settings: &Settings) -> Result<Config, Box<dyn std::error::Error>> {
         .secure_cookies(settings.secure_cookies)
         .client_ip(settings.client_ip.clone())
         .request_client_hints(settings.client_hints)
-        .native_app_names(settings.native_apps.clone());
+        .native_app_names(settings.native_apps.clone())
+        .trusted_origins(&settings.trusted_origins)
+        .map_err(|e| format!("SESSIONS_TRUSTED_ORIGINS: {e}"))?;
     if let Some(preset) = &settings.preset {
         config = config.preset(preset)?;
     }
@@ -152,6 +159,20 @@ fn config(settings: &Settings) -> Result<Config, Box<dyn std::error::Error>> {
     Ok(config)
 }
 
+/// The demo's own rows in every erasure (`Sessions::forget` runs this): the alerts, then the account, last, so that
+/// after a failure `server forget` still finds the person and running it again finishes the job.
+fn erasing_demo_rows(config: Config, users: &Users, alerts: &Alerts) -> Config {
+    let (users, alerts) = (users.clone(), alerts.clone());
+    config.on_forget(move |user_id| {
+        let (users, alerts) = (users.clone(), alerts.clone());
+        async move {
+            alerts.forget(&user_id).await?;
+            users.forget(&user_id).await?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        }
+    })
+}
+
 async fn serve<S: SessionStore + 'static>(
     settings: Settings,
     store: S,
@@ -160,7 +181,7 @@ async fn serve<S: SessionStore + 'static>(
     let alerts = Alerts::from_pool(users.pool().clone()).await?;
     // Compile the user-agent rules before the first sign-in needs them.
     leptos_sessions::engine::device::warm_up();
-    let config = config(&settings)?.on_new_device({
+    let config = erasing_demo_rows(config(&settings)?, &users, &alerts).on_new_device({
         let alerts = alerts.clone();
         move |session, _event| {
             // Hooks must not hold up the sign-in: queue the alert in the background.
@@ -173,7 +194,7 @@ async fn serve<S: SessionStore + 'static>(
         }
     });
     let sessions = Sessions::try_new(config, store)?;
-    let limiter = SignInLimiter::default();
+    let throttle = Throttle::default();
     if let Some(every) = settings.sweep_every {
         let sessions = sessions.clone();
         tokio::spawn(async move {
@@ -199,7 +220,7 @@ async fn serve<S: SessionStore + 'static>(
             move || {
                 provide_context(users.clone());
                 provide_context(alerts.clone());
-                provide_context(limiter.clone());
+                provide_context(throttle.clone());
             },
             {
                 let options = leptos_options.clone();

@@ -15,6 +15,7 @@ pub struct Settings {
     pub geoip_db: Option<String>,
     pub client_hints: bool,
     pub native_apps: Vec<String>,
+    pub trusted_origins: Vec<String>,
     pub preset: Option<String>,
     pub idle_timeout: Option<Option<Duration>>,
     pub absolute_timeout: Option<Option<Duration>>,
@@ -104,6 +105,9 @@ impl Settings {
             client_ip: ClientIp { trusted_proxies, header, truncate },
             geoip_db: var("SESSIONS_GEOIP_DB"),
             client_hints: flag("SESSIONS_CLIENT_HINTS")?,
+            trusted_origins: var("SESSIONS_TRUSTED_ORIGINS")
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
             native_apps: var("SESSIONS_NATIVE_APPS")
                 .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),

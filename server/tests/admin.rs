@@ -3,84 +3,21 @@
 //! changes anything; an administrator sees every user's sessions, revokes one (recorded with the actor), and bad
 //! filters get a clear error.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod common;
 
+use common::{command, start_on, Call, Server, CHROME, SECRET};
 use leptos_sessions::demo::users::Users;
 use leptos_sessions::engine::{Auth, Config, RequestMeta, Sessions, SqliteStore};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const SECRET: &str = "admin test secret that is long enough to sign";
-const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36";
 const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn command(url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-    cmd.env("SESSIONS_DATABASE_URL", url)
-        .env("SESSIONS_SECRET_KEY", SECRET)
-        .env("SESSIONS_SECURE_COOKIES", "false")
-        .env("LEPTOS_OUTPUT_NAME", "sessions")
-        .env("LEPTOS_SITE_ROOT", "target/site")
-        .env("LEPTOS_SITE_PKG_DIR", "pkg")
-        .env("RUST_LOG", "error");
-    cmd
-}
-
-async fn start(url: &str) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = command(url)
-        .arg("serve")
-        .env("SESSIONS_ADDR", &addr)
-        .env("LEPTOS_SITE_ADDR", &addr)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, addr };
-    for _ in 0..200 {
-        if request(&server, "GET", "/healthz", None, "").await.0 == 200 {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not start on {}", server.addr);
-}
-
-/// One HTTP/1.1 request; returns status, headers and body.
+/// One request; returns status, headers and body. Server functions answer JSON to API clients (a browser's form
+/// post, accepting HTML, is redirected back).
 async fn request(server: &Server, method: &str, path: &str, cookie: Option<&str>, form: &str) -> (u16, String, String) {
-    let Ok(mut stream) = tokio::net::TcpStream::connect(&server.addr).await else {
-        return (0, String::new(), String::new());
-    };
-    let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
-    // Server functions answer JSON to API clients; a browser's form post (accepting HTML) is redirected back.
-    let accept = if method == "GET" { "text/html" } else { "application/json" };
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: {accept}\r\n{cookie}\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
-        server.addr,
-        form.len()
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, head.to_owned(), body.to_owned())
+    let call = if method == "GET" { Call::get(path) } else { Call::post(path, form) };
+    let reply = server.send(call.cookie(cookie.unwrap_or_default())).await;
+    (reply.status, reply.head, reply.body)
 }
 
 fn cookie(set_cookie: &str) -> String {
@@ -102,15 +39,18 @@ async fn only_administrators_reach_the_admin_page_and_its_server_functions() {
     let ada_mac = sessions.sign_in(&ada.id, &Auth::password(), &meta("198.51.100.4", CHROME)).await.unwrap();
     let ada_pc = sessions.sign_in(&ada.id, &Auth::passkey(), &meta("198.51.100.5", FIREFOX)).await.unwrap();
     sessions.record_failed_attempt(&meta("203.0.113.9", FIREFOX), "ada@example.com", "invalid_credentials").await;
+    // An account registered before sign-up refused hidden characters: it reads as admin@example.com when rendered.
+    let disguised = users.create("\u{202e}moc.elpmaxe@nimda", "correct horse battery").await.unwrap().unwrap();
+    sessions.sign_in(&disguised.id, &Auth::password(), &meta("192.0.2.9", FIREFOX)).await.unwrap();
     let (root_cookie, ada_cookie) = (cookie(&as_root.set_cookies[0]), cookie(&ada_mac.set_cookies[0]));
 
     // The flag comes from the command line; an unknown email is a clear error.
-    let out = command(&url).args(["admin", "grant", "nobody@example.com"]).output().unwrap();
+    let out = command(&url, &[]).args(["admin", "grant", "nobody@example.com"]).output().unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no account"));
-    let out = command(&url).args(["admin", "grant", "Root@Example.com"]).output().unwrap();
+    let out = command(&url, &[]).args(["admin", "grant", "Root@Example.com"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let server = start(&url).await;
+    let server = start_on(&url, &[]).await;
     let revoke_form = format!("user_id={}&id={}", ada.id, ada_pc.session_id);
     let endpoints: [(&str, String); 9] = [
         ("access", String::new()),
@@ -135,20 +75,26 @@ async fn only_administrators_reach_the_admin_page_and_its_server_functions() {
         let (_, _, link) = request(&server, "POST", "/api/demo/admin/link", who, "").await;
         assert_eq!(link, "false", "no admin link for {who:?}");
     }
-    assert_eq!(sessions.store().list_live(&ada.id).await.unwrap().len(), 2, "nothing a non-admin posted took effect");
+    let ended = sessions.history(&ada.id, 10, 0).await.unwrap();
+    assert_eq!(
+        sessions.store().list_live(&ada.id).await.unwrap().len(),
+        2,
+        "nothing a non-admin posted took effect: {ended:?}"
+    );
 
     let (status, _, page) = request(&server, "GET", "/admin/sessions", Some(&root_cookie), "").await;
     assert_eq!(status, 200);
     assert!(page.contains("Security console") && page.contains("ada@example.com"), "{page}");
+    assert!(page.contains("&lt;U+202E&gt;moc.elpmaxe@nimda") && !page.contains('\u{202e}'), "disguised: {page}");
     let (_, _, link) = request(&server, "POST", "/api/demo/admin/link", Some(&root_cookie), "").await;
     assert_eq!(link, "true");
     let (status, _, body) = request(&server, "POST", "/api/demo/admin/sessions", Some(&root_cookie), "").await;
     assert_eq!(status, 200, "{body}");
     let list: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(list["rows"].as_array().unwrap().len(), 3, "every user's sessions: {list}");
+    assert_eq!(list["rows"].as_array().unwrap().len(), 4, "every user's sessions: {list}");
     let (status, _, body) =
         request(&server, "POST", "/api/demo/admin/sessions", Some(&root_cookie), "ip=not-an-address").await;
-    assert_eq!((status, body.as_str()), (400, r#"{"Invalid":"admin-error-ip"}"#));
+    assert_eq!((status, body.as_str()), (400, r#"{"Invalid":"error-admin-ip"}"#));
 
     let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke", Some(&root_cookie), &revoke_form).await;
     assert_eq!(status, 200, "{body}");

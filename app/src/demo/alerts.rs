@@ -80,6 +80,18 @@ mod store {
             Ok(())
         }
 
+        /// Erasure: deletes every alert of the user, zeroing the rows in place on SQLite (see `Users::forget`).
+        pub async fn forget(&self, user_id: &str) -> Result<u64, sqlx::Error> {
+            let mut tx = self.pool.begin().await?;
+            if tx.backend_name() == "SQLite" {
+                sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
+            }
+            let done =
+                sqlx::query("DELETE FROM demo_alerts WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(done.rows_affected())
+        }
+
         pub async fn recent(&self, user_id: &str) -> Result<Vec<AlertView>, sqlx::Error> {
             // The place is read from the session row, which the geolocation worker fills in after sign-in.
             let rows = sqlx::query(

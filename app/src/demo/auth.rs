@@ -26,16 +26,30 @@ pub async fn security_alerts() -> Result<Vec<AlertView>, ApiError> {
 pub async fn sign_up(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
     use crate::engine::Auth;
     use crate::server::fail;
+    // Sign-up hashes a password and tells whether an email is taken: it is throttled per address like sign-in.
+    let throttle = throttle()?;
+    let ticket = throttle.sign_up(crate::server::request_meta().ip).map_err(too_many)?;
+    if crate::engine::has_hidden_characters(&email) {
+        return Err(fail(ApiError::Invalid("error-email-hidden-characters".into())));
+    }
     let email = super::users::normalize_email(&email);
     if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-        return Err(fail(ApiError::Invalid("email-invalid".into())));
+        return Err(fail(ApiError::Invalid("error-email-invalid".into())));
     }
     let length = password.chars().count();
     if !(8..=1024).contains(&length) {
-        return Err(fail(ApiError::Invalid("password-too-short".into())));
+        return Err(fail(ApiError::Invalid("error-password-too-short".into())));
     }
-    let user = users()?.create(&email, &password).await.map_err(unavailable)?;
-    let user = user.ok_or_else(|| fail(ApiError::Invalid("email-taken".into())))?;
+    let user = match users()?.create(&email, &password).await {
+        Err(UsersError::Busy(_)) => {
+            throttle.refund(ticket);
+            return Err(overloaded());
+        }
+        other => other.map_err(unavailable)?,
+    };
+    let user = user.ok_or_else(|| fail(ApiError::Invalid("error-email-taken".into())))?;
+    // A new account costs its address nothing: only refused sign-ups (a taken email) use up the allowance.
+    throttle.refund(ticket);
     crate::server::sign_in(&user.id, Auth::password().identity(&email)).await?;
     leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
     Ok(())
@@ -45,18 +59,39 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
     use crate::engine::Auth;
     use crate::server::{fail, record_failed_attempt};
-    if !limiter()?.allow(&crate::server::request_meta(), &email) {
-        record_failed_attempt(&email, "rate_limited").await;
-        return Err(fail(ApiError::Invalid("rate-limited".into())));
-    }
+    let meta = crate::server::request_meta();
     let normalized = super::users::normalize_email(&email);
-    let user = users()?.authenticate(&normalized, &password).await.map_err(unavailable)?;
+    let users = users()?;
+    let throttle = throttle()?;
+    // The browser that last signed in to this account keeps its own allowance, so strangers guessing the password
+    // from many addresses slow down everyone but its owner.
+    let known_browser = match crate::server::last_login().await.and_then(|last| last.user_id) {
+        Some(last_user) => users.by_email(&normalized).await.ok().flatten().is_some_and(|u| u.id == last_user),
+        None => false,
+    };
+    let ticket = match throttle.sign_in(meta.ip, &normalized, known_browser) {
+        Ok(ticket) => ticket,
+        Err(limited) => {
+            record_failed_attempt(&email, limited.reason).await;
+            return Err(too_many(limited));
+        }
+    };
+    let user = match users.authenticate(&normalized, &password).await {
+        Err(UsersError::Busy(_)) => {
+            // Nothing was checked, so nothing is spent; the refusal is still on the record.
+            throttle.refund(ticket);
+            record_failed_attempt(&email, "overloaded").await;
+            return Err(overloaded());
+        }
+        other => other.map_err(unavailable)?,
+    };
     let Some(user) = user else {
         record_failed_attempt(&email, "invalid_credentials").await;
         // One message for a wrong email and a wrong password: the form must not reveal which accounts exist.
-        return Err(fail(ApiError::Invalid("bad-credentials".into())));
+        return Err(fail(ApiError::Invalid("error-bad-credentials".into())));
     };
-    crate::server::sign_in(&user.id, Auth::password().identity(&email)).await?;
+    throttle.refund(ticket);
+    crate::server::sign_in(&user.id, Auth::password().identity(&user.email)).await?;
     leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
     Ok(())
 }
@@ -66,35 +101,57 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), ApiError> {
     use crate::server::fail;
     let (_, current) = crate::server::signed_in()?;
-    let users = users()?;
-    let Some(user) = users.check_password(&current.user_id, &current_password).await.map_err(unavailable)? else {
-        return Err(fail(ApiError::Invalid("wrong-password".into())));
-    };
     if !(8..=1024).contains(&new_password.chars().count()) {
-        return Err(fail(ApiError::Invalid("password-too-short".into())));
+        return Err(fail(ApiError::Invalid("error-password-too-short".into())));
     }
-    users.set_password(&user.id, &new_password).await.map_err(unavailable)?;
+    let user = check_own_password(&current.user_id, &current_password, "password_change_failed").await?;
+    users()?.set_password(&user.id, &new_password).await.map_err(|err| match err {
+        UsersError::Busy(_) => overloaded(),
+        other => unavailable(other),
+    })?;
     crate::server::password_changed().await
 }
 
 /// The confirm-password step before logging out devices ("sudo mode").
 #[server(endpoint = "demo/confirm")]
 pub async fn confirm_password(password: String, next: Option<String>) -> Result<(), ApiError> {
-    use crate::server::{fail, record_failed_attempt};
     let (_, current) = crate::server::signed_in()?;
+    check_own_password(&current.user_id, &password, "reauth_failed").await?;
+    crate::server::reauthenticated().await?;
+    leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// A signed-in user's password check, throttled per account and address like a sign-in (a stolen cookie must
+/// not become a guessing oracle); every wrong or refused attempt is on the account's trail with `reason`.
+#[cfg(feature = "ssr")]
+async fn check_own_password(user_id: &str, password: &str, reason: &str) -> Result<super::users::User, ApiError> {
+    use crate::server::{fail, record_failed_attempt};
     let users = users()?;
-    match users.check_password(&current.user_id, &password).await.map_err(unavailable)? {
-        Some(_) => {
-            crate::server::reauthenticated().await?;
-            leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
-            Ok(())
+    let throttle = throttle()?;
+    let email = users.by_id(user_id).await.map_err(unavailable)?.map(|u| u.email).unwrap_or_default();
+    let ticket = match throttle.reauth(crate::server::request_meta().ip, user_id) {
+        Ok(ticket) => ticket,
+        Err(limited) => {
+            record_failed_attempt(&email, limited.reason).await;
+            return Err(too_many(limited));
         }
-        None => {
-            if let Ok(Some(user)) = users.by_id(&current.user_id).await {
-                record_failed_attempt(&user.email, "reauth_failed").await;
-            }
-            Err(fail(ApiError::Invalid("wrong-password".into())))
+    };
+    match users.check_password(user_id, password).await {
+        Ok(Some(user)) => {
+            throttle.refund(ticket);
+            Ok(user)
         }
+        Ok(None) => {
+            record_failed_attempt(&email, reason).await;
+            Err(fail(ApiError::Invalid("error-wrong-password".into())))
+        }
+        Err(UsersError::Busy(_)) => {
+            throttle.refund(ticket);
+            record_failed_attempt(&email, "overloaded").await;
+            Err(overloaded())
+        }
+        Err(err) => Err(unavailable(err)),
     }
 }
 
@@ -112,13 +169,29 @@ pub(super) fn users() -> Result<super::users::Users, ApiError> {
 }
 
 #[cfg(feature = "ssr")]
-fn limiter() -> Result<super::limit::SignInLimiter, ApiError> {
-    use_context::<super::limit::SignInLimiter>().ok_or_else(|| crate::server::fail(ApiError::Unavailable))
+fn throttle() -> Result<super::limit::Throttle, ApiError> {
+    use_context::<super::limit::Throttle>().ok_or_else(|| crate::server::fail(ApiError::Unavailable))
+}
+
+#[cfg(feature = "ssr")]
+use super::users::UsersError;
+
+/// A throttled attempt: 429 with `Retry-After`.
+#[cfg(feature = "ssr")]
+fn too_many(limited: super::limit::Limited) -> ApiError {
+    let seconds = u32::try_from(limited.retry_after.as_secs().max(1)).unwrap_or(u32::MAX);
+    crate::server::fail(ApiError::TooMany("error-rate-limited".into(), seconds))
+}
+
+/// Every password-hashing slot is taken: 429, come back in a couple of seconds.
+#[cfg(feature = "ssr")]
+fn overloaded() -> ApiError {
+    crate::server::fail(ApiError::TooMany("error-overloaded".into(), 2))
 }
 
 /// A failed query of the demo's own tables: logged, answered as 503.
 #[cfg(feature = "ssr")]
-pub(super) fn unavailable(err: sqlx::Error) -> ApiError {
+pub(super) fn unavailable(err: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %err, "demo store error");
     crate::server::fail(ApiError::Unavailable)
 }

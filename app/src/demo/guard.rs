@@ -35,14 +35,32 @@ pub async fn require_sign_in(req: Request<Body>, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Where to go after signing in: only a local path, never another site.
+/// Where to go after signing in: a path-absolute URL on this site, or `/`.
+///
+/// Browsers forgive a lot in `Location` (they drop tabs and newlines, read `\\` as `/`), so anything a browser
+/// could read as another host is refused outright rather than cleaned: whitespace or control characters
+/// anywhere, a backslash anywhere, a second leading slash, and anything `http::Uri` does not parse as a bare
+/// path and query.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
+    let Some(next) = next else { return "/".to_owned() };
+    let bytes = next.as_bytes();
+    let local = bytes.first() == Some(&b'/')
+        && bytes.get(1) != Some(&b'/')
+        && !next.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\' || is_invisible(c))
+        && next.len() <= 2048
+        && next
+            .parse::<http::Uri>()
+            .is_ok_and(|uri| uri.scheme().is_none() && uri.authority().is_none() && uri.path().starts_with('/'));
+    if local {
+        next.to_owned()
+    } else {
+        "/".to_owned()
     }
+}
+
+/// Format characters (bidi controls, zero-width) that some URL parsers drop before reading the host.
+fn is_invisible(c: char) -> bool {
+    crate::engine::is_format_char(c)
 }
 
 fn encode(s: &str) -> String {
@@ -60,12 +78,42 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/settings/sessions")), "/settings/sessions");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("")), "/");
+        for good in ["/", "/settings/sessions", "/settings/sessions/history?page=2", "/a%2F%2Fb", "/%09x"] {
+            assert_eq!(safe_next(Some(good)), good, "{good:?} is a local path");
+        }
+        // Every shape that a browser, a URL parser or a proxy has been seen to read as another host.
+        let bypasses = [
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "/\u{0}/evil.example",
+            "/\u{b}/evil.example",
+            "/\u{c}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{200b}/evil.example",
+            "/\u{202e}/evil.example",
+            "/\u{feff}/evil.example",
+            "https://evil.example/",
+            "http:/evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "evil.example",
+            "./evil",
+            "",
+        ];
+        for bad in bypasses {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?} must not be followed");
+        }
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(5000)))), "/");
         assert_eq!(encode("/a?b=c&d"), "/a%3Fb%3Dc%26d");
     }
 }

@@ -6,6 +6,8 @@ mod auth;
 #[cfg(feature = "ssr")]
 pub mod guard;
 #[cfg(feature = "ssr")]
+pub mod hashing;
+#[cfg(feature = "ssr")]
 pub mod headers;
 mod layout;
 #[cfg(feature = "ssr")]

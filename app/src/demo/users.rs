@@ -1,16 +1,28 @@
 //! The demo's own accounts: email + argon2id password hash. A host site brings its own users.
 
-use std::sync::LazyLock;
-
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use sqlx::Row;
 
+use super::hashing::{Busy, Hashing};
+
 /// The demo's accounts, on whichever database the sessions use (SQL written to run on SQLite and PostgreSQL).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Users {
     pool: AnyPool,
+    hashing: Hashing,
+}
+
+/// Why an account operation that hashes a password did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum UsersError {
+    #[error(transparent)]
+    Store(#[from] sqlx::Error),
+    /// Too many password checks at once: the caller answers 429, nothing was checked or changed.
+    #[error(transparent)]
+    Busy(#[from] Busy),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
 }
 
 #[derive(Clone, Debug)]
@@ -19,9 +31,6 @@ pub struct User {
     pub email: String,
     password_hash: String,
 }
-
-/// Compared against when the email is unknown, so a wrong email costs the same time as a wrong password.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash("not the password of anyone").unwrap_or_default());
 
 impl Users {
     /// Connects to the same database as the session store (`sqlite://…` or `postgres://…`).
@@ -47,7 +56,7 @@ impl Users {
                 return Err(err);
             }
         }
-        Ok(Self { pool })
+        Ok(Self { pool, hashing: Hashing::for_this_machine() })
     }
 
     /// Whether the account may open the admin page.
@@ -92,12 +101,8 @@ impl Users {
     }
 
     /// Creates an account; `Ok(None)` when the email is taken.
-    pub async fn create(&self, email: &str, password: &str) -> Result<Option<User>, sqlx::Error> {
-        let password = password.to_owned();
-        let password_hash = tokio::task::spawn_blocking(move || hash(&password))
-            .await
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
-            .map_err(sqlx::Error::Protocol)?;
+    pub async fn create(&self, email: &str, password: &str) -> Result<Option<User>, UsersError> {
+        let password_hash = self.hashing.hash(password).await?.map_err(UsersError::Hash)?;
         let user = User { id: uuid::Uuid::now_v7().to_string(), email: email.to_owned(), password_hash };
         let inserted = sqlx::query(
             "INSERT INTO demo_users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)
@@ -113,21 +118,15 @@ impl Users {
     }
 
     /// The account with this email and password, or `None` without saying which was wrong.
-    pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<User>, sqlx::Error> {
+    pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<User>, UsersError> {
         let user = self.find("SELECT id, email, password_hash FROM demo_users WHERE email = $1", email).await?;
-        let hash = user.as_ref().map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
-        let password = password.to_owned();
-        let ok = tokio::task::spawn_blocking(move || verify(&password, &hash)).await.unwrap_or(false);
+        let ok = self.hashing.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         Ok(user.filter(|_| ok))
     }
 
     /// Replaces a user's password hash.
-    pub async fn set_password(&self, id: &str, password: &str) -> Result<(), sqlx::Error> {
-        let password = password.to_owned();
-        let password_hash = tokio::task::spawn_blocking(move || hash(&password))
-            .await
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
-            .map_err(sqlx::Error::Protocol)?;
+    pub async fn set_password(&self, id: &str, password: &str) -> Result<(), UsersError> {
+        let password_hash = self.hashing.hash(password).await?.map_err(UsersError::Hash)?;
         sqlx::query("UPDATE demo_users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
@@ -137,7 +136,7 @@ impl Users {
     }
 
     /// The user with this id if `password` is theirs.
-    pub async fn check_password(&self, id: &str, password: &str) -> Result<Option<User>, sqlx::Error> {
+    pub async fn check_password(&self, id: &str, password: &str) -> Result<Option<User>, UsersError> {
         match self.by_id(id).await? {
             Some(user) => self.authenticate(&user.email, password).await,
             None => Ok(None),
@@ -159,18 +158,22 @@ impl Users {
         })
         .transpose()
     }
+
+    /// Erasure (the demo's `Config::on_forget`): deletes the account, zeroing the row in place on SQLite (the
+    /// engine's erasure then empties the WAL). `Ok(false)` when it is already gone, so a re-run succeeds.
+    pub async fn forget(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if tx.backend_name() == "SQLite" {
+            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
+        }
+        let done = sqlx::query("DELETE FROM demo_users WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
 }
 
-/// Trimmed and lower-cased, so "  Ana@Example.com " and "ana@example.com" are one account.
+/// The engine's identity normalization, so an account, its trail, its throttle and its erasure all agree on who
+/// "  Ana@Example.com " is.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-fn hash(password: &str) -> Result<String, String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
-}
-
-fn verify(password: &str, hash: &str) -> bool {
-    argon2::PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    crate::engine::normalize_identity(email).unwrap_or_default()
 }

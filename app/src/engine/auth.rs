@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::identity::normalize_identity;
+
 /// The methods the devices page and history know by name; anything else is stored as given (clamped).
 pub const METHODS: &[&str] =
     &["password", "oauth", "google_one_tap", "passkey", "magic_link", "otp", "sso", "token", "unknown"];
@@ -85,6 +87,10 @@ impl Auth {
             &self.method
         }
     }
+    /// False for [`Auth::new`]`("")`: a failure recorded without saying how it was attempted.
+    pub(crate) fn method_given(&self) -> bool {
+        !self.method.is_empty()
+    }
     pub fn provider_name(&self) -> Option<&str> {
         self.provider.as_deref()
     }
@@ -94,13 +100,6 @@ impl Auth {
     pub(crate) fn detail_json(&self) -> Option<Value> {
         (!self.detail.is_empty()).then(|| Value::Object(self.detail.clone()))
     }
-}
-
-/// Trimmed, lower-cased, at most 255 characters; empty is `None`. Oversized input is cut, never rejected, so an
-/// attacker's identity cannot make the failure row fail to save.
-pub fn normalize_identity(typed: &str) -> Option<String> {
-    let s = clamp(&typed.trim().to_lowercase(), 255);
-    (!s.is_empty()).then_some(s)
 }
 
 pub(crate) fn clamp(s: &str, chars: usize) -> String {
@@ -139,12 +138,5 @@ mod tests {
         assert_eq!(classify(&Auth::new("")).method(), "unknown");
         assert_eq!(classify(&Auth::new("custom_thing")).method(), "custom_thing");
         assert_eq!(classify(&Auth::password()), Auth::password());
-    }
-
-    #[test]
-    fn identities_are_normalized_and_bounded() {
-        assert_eq!(normalize_identity("  Ada@Example.COM\n"), Some("ada@example.com".into()));
-        assert_eq!(normalize_identity("   "), None);
-        assert_eq!(normalize_identity(&"x".repeat(10_000)).unwrap().len(), 255);
     }
 }

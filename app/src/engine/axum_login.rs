@@ -6,7 +6,7 @@
 //! (so the devices components, the server functions and every `Sessions` call work as on a native site); a row
 //! that was revoked logs the axum-login session out (deleting its tower-sessions record) before the handler runs,
 //! so a revoked device is signed out on its very next request. Sessions that started before the adapter was
-//! installed carry no token and are left alone until their next login.
+//! installed carry no token: their first request adopts them (see `adopt`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,7 +20,10 @@ use http::{Request, Response, StatusCode};
 use tower::{Layer, Service};
 use tower_sessions::Session;
 
-use super::layer::{is_cross_site, peer_ip, refuse, Resolved};
+use super::layer::{peer_ip, refuse, Resolved};
+use super::origin::is_cross_site;
+use super::store::{AppInstall, Ending, SessionRecord};
+use super::token::{device_cookie, set_cookie_value, Token};
 use super::{Auth, CurrentSession, Error, RequestMeta, Sessions, SignedIn};
 
 /// Where the registry token sits inside the tower-sessions record.
@@ -76,7 +79,7 @@ impl AxumLogin {
         meta: &RequestMeta,
     ) -> Result<SignedIn, Error> {
         let mut signed_in = self.sessions.sign_in(user_id, auth, meta).await?;
-        let token = super::token::set_cookie_value(&signed_in.set_cookies.remove(0)).to_owned();
+        let token = set_cookie_value(&signed_in.set_cookies.remove(0)).to_owned();
         if let Err(err) = session.insert(TOKEN_KEY, token).await {
             // The row could never be reached: end it rather than leave a device nobody can see through.
             let current = CurrentSession { id: signed_in.session_id.clone(), user_id: user_id.to_owned() };
@@ -124,7 +127,7 @@ impl AxumLogin {
 /// Stores a rotated token (given as the `Set-Cookie` value the native layer would send) in the tower-sessions
 /// record, which is where this browser's token lives under the adapter.
 pub(crate) async fn keep_token(session: &Session, set_cookie: &str) -> Result<(), Error> {
-    Ok(session.insert(TOKEN_KEY, super::token::set_cookie_value(set_cookie)).await?)
+    Ok(session.insert(TOKEN_KEY, set_cookie_value(set_cookie)).await?)
 }
 
 /// In the extensions of a request whose session the adapter resolved: the tower-sessions record holding its token.
@@ -184,7 +187,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let sessions = self.sessions.clone();
         Box::pin(async move {
-            if sessions.config().reject_cross_site && is_cross_site(&req) {
+            if sessions.config().reject_cross_site && is_cross_site(&req, sessions.config()) {
                 return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
             }
             let Some(session) = req.extensions().get::<Session>().cloned() else {
@@ -198,6 +201,8 @@ where
                     return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
                 }
             };
+            // The device cookie minted for an adopted session that had none.
+            let mut minted = None;
             if let Some(token) = token {
                 match sessions.resolve(&token, peer_ip(&req), req.headers()).await {
                     Resolved::Live(live) => {
@@ -243,9 +248,109 @@ where
                         return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
                     }
                 }
+            } else if let Some(user_id) = signed_in_user::<B>(&req) {
+                let (parts, body) = req.into_parts();
+                let meta = sessions.request_meta(&parts);
+                req = Request::from_parts(parts, body);
+                if let Some((current, cookie)) = adopt(&sessions, &session, &user_id, &meta).await {
+                    req.extensions_mut().insert(current);
+                    req.extensions_mut().insert(Adopted(session.clone()));
+                    minted = cookie;
+                }
             }
             req.extensions_mut().insert(sessions);
-            inner.call(req).await
+            let mut res = inner.call(req).await?;
+            if let Some(value) = minted.and_then(|c| http::HeaderValue::from_str(&c).ok()) {
+                res.headers_mut().append(http::header::SET_COOKIE, value);
+            }
+            Ok(res)
         })
     }
+}
+
+/// The id of the user axum-login loaded for this request, as [`AxumLogin::logged_in`] is given it.
+fn signed_in_user<B: AuthnBackend + 'static>(req: &Request<Body>) -> Option<String> {
+    Some(req.extensions().get::<AuthSession<B>>()?.user.as_ref()?.id().to_string())
+}
+
+/// Registers a session axum-login had before the adapter was installed (its record holds no token) the way
+/// [`AxumLogin::logged_in`] would, minus what would be untrue of it. Nobody signed in just now, so the row's method
+/// is `unknown` with `{"adopted": true}` in its detail, no `login` event is written (the trail would show a sign-in
+/// that did not happen then, and the new-device check and alert would fire for an old device), and no sudo window
+/// opens (no password was typed). The row's `created_at` is the adoption, the earliest moment the registry knows
+/// of. Returns the session and, when the browser had no device cookie, the one to send. `None` when the store
+/// failed: the request goes through unadopted, as before the adapter, and the next one tries again.
+async fn adopt(
+    sessions: &Sessions,
+    session: &Session,
+    user_id: &str,
+    meta: &RequestMeta,
+) -> Option<(CurrentSession, Option<String>)> {
+    let now = sessions.now();
+    let seen = sessions.observe(meta);
+    let minted = meta.device_id.is_none();
+    let device_id = meta.device_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let device = seen.device;
+    let row = SessionRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user_id.to_owned(),
+        device_id: Some(device_id.clone()),
+        auth_method: "unknown".into(),
+        auth_detail: Some(serde_json::json!({ "adopted": true })),
+        ip_address: seen.ip.clone(),
+        user_agent: seen.user_agent,
+        browser_name: device.browser_name,
+        browser_version: device.browser_version,
+        os_name: device.os_name,
+        os_version: device.os_version,
+        device_type: device.device_type.to_owned(),
+        device_model: device.device_model,
+        app_name: device.app_name,
+        app_version: device.app_version,
+        app_build: device.app_build,
+        client_hints: seen.client_hints,
+        created_at: Some(now),
+        last_seen_at: Some(now),
+        last_seen_ip: seen.ip,
+        ..SessionRecord::default()
+    };
+    // The browser's older rows for this user are unreachable (its record holds no token): they end first, as at
+    // a sign-in, so the cap below counts only devices the user really has.
+    let app = row.app_name.as_deref().map(|app_name| AppInstall {
+        app_name,
+        device_model: row.device_model.as_deref(),
+        os_name: row.os_name.as_deref(),
+    });
+    let supersede = sessions.store().supersede(user_id, &row.id, Some(&device_id), None, app.as_ref(), now);
+    sessions.isolate_async("supersede", supersede).await;
+
+    let token = Token::generate();
+    let prune = Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
+    let cap = sessions.config().session_cap;
+    let pruned = match sessions.store().insert(&row, &token.digest(), None, cap, &prune).await {
+        Ok(pruned) => pruned,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not adopt an axum-login session; it stays unlisted for now");
+            return None;
+        }
+    };
+    for one in &pruned {
+        sessions.emit_ended(one, Some(("system", "pruned")));
+    }
+    // Rows are inserted as just authenticated; this one must confirm the password before logging devices out. If
+    // that or the record fails, the row ends unseen rather than stay listed, or in sudo mode, with nobody behind it.
+    let value = set_cookie_value(&token.cookie(sessions.config())).to_owned();
+    let stored = match sessions.store().mark_reauthenticated(&row.id, time::OffsetDateTime::UNIX_EPOCH).await {
+        Ok(_) => session.insert(TOKEN_KEY, value).await.map_err(Error::from),
+        Err(err) => Err(err.into()),
+    };
+    if let Err(err) = stored {
+        tracing::warn!(error = %err, "could not adopt an axum-login session; it stays unlisted for now");
+        let unseen = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
+        sessions.store().end(user_id, &row.id, &unseen).await.ok();
+        return None;
+    }
+    sessions.locate_later(seen.raw_ip, Some(&row.id), None);
+    let cookie = minted.then(|| device_cookie(sessions.config(), &device_id));
+    Some((CurrentSession { id: row.id, user_id: user_id.to_owned() }, cookie))
 }

@@ -269,10 +269,11 @@ impl SessionStore for Invalidating {
         &self,
         row: &SessionRecord,
         token_digest: &str,
+        login: Option<&Event>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
-        let result = self.inner.insert(row, token_digest, cap, prune).await;
+        let result = self.inner.insert(row, token_digest, login, cap, prune).await;
         self.ended(&result);
         result
     }
@@ -458,6 +459,10 @@ impl SessionStore for Invalidating {
         let result = self.inner.forget(user_id, identities).await;
         self.cache.invalidate_user(user_id);
         result
+    }
+
+    async fn scrub_erased(&self) -> Result<(), sqlx::Error> {
+        self.inner.scrub_erased().await
     }
 
     fn watch_endings(&self, on: Arc<dyn Fn(Invalidation) + Send + Sync>) -> Watch {

@@ -28,6 +28,7 @@ pub struct Config {
     pub(crate) session_cache: Option<Duration>,
     pub(crate) shared_session_cache: bool,
     pub(crate) reject_cross_site: bool,
+    pub(crate) trusted_origins: Vec<String>,
     pub(crate) device_cookie_name: String,
     base_device_cookie_name: String,
     pub(crate) hooks: Hooks,
@@ -72,6 +73,7 @@ impl Config {
             session_cache: Some(Duration::from_secs(2)),
             shared_session_cache: false,
             reject_cross_site: true,
+            trusted_origins: Vec::new(),
             device_cookie_name: String::new(),
             base_device_cookie_name: "device_id".into(),
             hooks: Hooks::default(),
@@ -239,10 +241,40 @@ impl Config {
         self
     }
 
-    /// Refuse state-changing requests sent by another site (default on).
+    /// How long the browser keeps the session cookie: the absolute timeout when there is one, otherwise 400 days
+    /// (the most any browser keeps a cookie). The layer refreshes it with the throttled touch, so an active user is
+    /// never signed out by the browser; a row nobody has used for that long can have no cookie left, and the sweep
+    /// ends it (`expired`) even when no idle timeout is set.
+    pub fn cookie_lifetime(&self) -> Duration {
+        self.absolute_timeout.unwrap_or(super::token::LONGEST_COOKIE)
+    }
+
+    /// Refuse state-changing requests that do not come from this site's own origin (default on).
     pub fn reject_cross_site(mut self, on: bool) -> Self {
         self.reject_cross_site = on;
         self
+    }
+
+    /// Other origins whose pages may post to this site (another subdomain of yours, say), as
+    /// `scheme://host[:port]`. Nothing else passes, not even a sibling subdomain.
+    ///
+    /// ```
+    /// use leptos_sessions::engine::Config;
+    /// let config = Config::new([0u8; 32]).unwrap().trusted_origins(["https://admin.example.com"]).unwrap();
+    /// ```
+    pub fn trusted_origins<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, origins: I) -> Result<Self, Error> {
+        for origin in origins {
+            let origin = origin.as_ref().trim();
+            match super::origin::origin_of(origin) {
+                Some(parsed) if parsed.len() == origin.trim_end_matches('/').len() => self.trusted_origins.push(parsed),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "{origin:?} is not an origin: write scheme://host[:port], such as https://admin.example.com"
+                    )))
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// How to find the client address behind proxies, and whether to truncate it before storing (privacy mode).
@@ -343,6 +375,45 @@ impl Config {
     ) -> Self {
         let rule = RepeatedFailures { threshold: threshold.max(1), window };
         self.hooks.on_repeated_failures = Some((rule, std::sync::Arc::new(hook)));
+        self
+    }
+
+    /// Erases the host's own data about a user (its account row, profile, outbox…) as part of
+    /// [`Sessions::forget`](super::Sessions::forget), so one call erases everything. It runs after the sessions and
+    /// the trail are erased and before the erased bytes are purged from the database files (on SQLite: statistics
+    /// samples and the WAL, after the hook's deletions too). Unlike the other hooks it is awaited, and an error
+    /// (or a panic) makes `forget` fail: the registry part is done by then, and `forget` is safe to run again, so
+    /// keep the hook safe to re-run as well (delete whatever is left) and delete the row you look people up by
+    /// last. On SQLite, delete with `PRAGMA secure_delete = ON` on that connection so the rows are zeroed in place.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: sqlx::SqlitePool) -> Result<(), Box<dyn std::error::Error>> {
+    /// use leptos_sessions::engine::{Config, Sessions, SqliteStore};
+    ///
+    /// let config = Config::new("a secret of at least thirty-two bytes!!")?.on_forget({
+    ///     let pool = pool.clone();
+    ///     move |user_id| {
+    ///         let pool = pool.clone();
+    ///         async move {
+    ///             let mut tx = pool.begin().await?;
+    ///             sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
+    ///             sqlx::query("DELETE FROM profiles WHERE user_id = ?").bind(&user_id).execute(&mut *tx).await?;
+    ///             sqlx::query("DELETE FROM accounts WHERE id = ?").bind(&user_id).execute(&mut *tx).await?;
+    ///             tx.commit().await
+    ///         }
+    ///     }
+    /// });
+    /// let sessions = Sessions::new(config, SqliteStore::from_pool(pool).await?);
+    /// sessions.forget("user-42", &["ada@example.com".to_owned()]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_forget<F, E>(mut self, hook: impl Fn(String) -> F + Send + Sync + 'static) -> Self
+    where
+        F: std::future::Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<super::hooks::BoxError>,
+    {
+        use futures::FutureExt;
+        self.hooks.on_forget = Some(Arc::new(move |user_id| hook(user_id).map(|r| r.map_err(Into::into)).boxed()));
         self
     }
 

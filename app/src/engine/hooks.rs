@@ -15,6 +15,8 @@ type NewDeviceHook = dyn Fn(&SessionRecord, &Event) + Send + Sync;
 type RevokedHook = dyn Fn(&SessionRecord, Option<&str>, &str) + Send + Sync;
 type EventHook = dyn Fn(&Event) + Send + Sync;
 type FailuresHook = dyn Fn(&str, u64, &Event) + Send + Sync;
+pub(crate) type ForgetHook = dyn Fn(String) -> futures::future::BoxFuture<'static, Result<(), BoxError>> + Send + Sync;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Callbacks run after the change they report is stored. They run inline and must return quickly: spawn a task
 /// for anything slow (mail, webhooks). A hook that panics is logged and skipped.
@@ -24,6 +26,8 @@ pub struct Hooks {
     pub(crate) on_session_revoked: Option<Arc<RevokedHook>>,
     pub(crate) on_event: Option<Arc<EventHook>>,
     pub(crate) on_repeated_failures: Option<(RepeatedFailures, Arc<FailuresHook>)>,
+    /// Unlike the others, awaited, and its error fails the operation: see `Config::on_forget`.
+    pub(crate) on_forget: Option<Arc<ForgetHook>>,
 }
 
 /// "`threshold` failed sign-ins for one identity within `window`".

@@ -11,9 +11,10 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 use tower::{Layer, Service};
 
+use super::origin::is_cross_site;
 use super::store::{Ending, LiveSession};
 use super::token::{self, Presented};
 use super::{RequestMeta, Sessions};
@@ -75,13 +76,19 @@ where
         let sessions = self.sessions.clone();
         Box::pin(async move {
             let config = sessions.config();
-            if config.reject_cross_site && is_cross_site(&req) {
+            if config.reject_cross_site && is_cross_site(&req, config) {
                 return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
             }
             let mut sign_out = false;
+            let mut refresh = None;
             if let Some(raw) = token::session_cookie(req.headers(), config) {
                 match sessions.resolve(raw, peer_ip(&req), req.headers()).await {
                     Resolved::Live(live) => {
+                        // The touch was due: give the cookie its full remaining life again.
+                        let now = sessions.now();
+                        if live.last_seen_at < now - config.touch_interval {
+                            refresh = Some((raw.to_owned(), remaining_life(config, &live, now)));
+                        }
                         req.extensions_mut().insert(CurrentSession { id: live.id, user_id: live.user_id });
                     }
                     Resolved::SignedOut => sign_out = true,
@@ -98,6 +105,11 @@ where
                     HeaderValue::from_static(super::device::ACCEPT_CH),
                 );
             }
+            if let Some((raw, remaining)) = refresh.filter(|_| !sets_cookie(&res, &sessions.config().cookie_name)) {
+                if let Ok(value) = HeaderValue::from_str(&token::refreshed_cookie(sessions.config(), &raw, remaining)) {
+                    res.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
             // A sign-in on this very request sets a fresh cookie; clearing after it would undo the sign-in.
             if sign_out && !sets_cookie(&res, &sessions.config().cookie_name) {
                 if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config())) {
@@ -106,6 +118,14 @@ where
             }
             Ok(res)
         })
+    }
+}
+
+/// How much longer a live session may last: to its absolute limit, or the longest cookie lifetime.
+fn remaining_life(config: &super::Config, live: &LiveSession, now: time::OffsetDateTime) -> std::time::Duration {
+    match config.absolute_timeout {
+        Some(limit) => (live.created_at + limit - now).try_into().unwrap_or_default(),
+        None => config.cookie_lifetime(),
     }
 }
 
@@ -143,25 +163,29 @@ impl Sessions {
                 }
             }
         };
-        if self.expire_if_due(&live).await {
-            return Resolved::SignedOut;
+        match self.expire_if_due(&live).await {
+            Some(true) => return Resolved::SignedOut,
+            // Not touched either: that would renew the idle session the next request must end.
+            None => return Resolved::Live(live),
+            Some(false) => {}
         }
         touch(self, raw, &live, peer, headers).await;
         Resolved::Live(live)
     }
 
-    /// Ends a session past its idle or absolute limit (with its `expired` event). True when it ended; a store
-    /// error leaves it live for this request (an outage never signs anybody out).
-    async fn expire_if_due(&self, live: &LiveSession) -> bool {
+    /// Ends a session past its idle or absolute limit (with its `expired` event). `Some(true)` when it ended,
+    /// `Some(false)` when it is not due; `None` when the store failed, which leaves it live for this request (an
+    /// outage never signs anybody out).
+    async fn expire_if_due(&self, live: &LiveSession) -> Option<bool> {
         let config = self.config();
         if config.idle_timeout.is_none() && config.absolute_timeout.is_none() {
-            return false;
+            return Some(false);
         }
         let now = self.now();
         let idle = config.idle_timeout.is_some_and(|t| live.last_seen_at < now - t);
         let old = config.absolute_timeout.is_some_and(|t| live.created_at < now - t);
         if !(idle || old) {
-            return false;
+            return Some(false);
         }
         let ending =
             Ending { at: now, reason: "expired", by: Some("system"), event_kind: Some("expired"), request_id: None };
@@ -170,11 +194,11 @@ impl Sessions {
                 if let Some(ended) = ended {
                     self.emit_ended(&ended, None);
                 }
-                true
+                Some(true)
             }
             Err(err) => {
                 tracing::warn!(error = %err, "could not expire a timed-out session; letting this request through");
-                false
+                None
             }
         }
     }
@@ -228,29 +252,6 @@ fn sets_cookie(res: &Response<Body>, name: &str) -> bool {
         .get_all(header::SET_COOKIE)
         .iter()
         .any(|v| v.as_bytes().strip_prefix(name.as_bytes()).is_some_and(|rest| rest.first() == Some(&b'=')))
-}
-
-/// State-changing requests must come from our own pages: `Sec-Fetch-Site` when the browser sends it, else `Origin`.
-pub(crate) fn is_cross_site<B>(req: &Request<B>) -> bool {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
-        return false;
-    }
-    let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return site.as_bytes() == b"cross-site";
-    }
-    // Without Origin, fall back to Referer; a request with neither comes from a non-browser client.
-    let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER));
-    let Some(origin) = source.and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    // "https://host:port/path?query" -> "host:port"
-    let authority = origin.split_once("://").map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(rest));
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (authority, host) {
-        (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
-        _ => true,
-    }
 }
 
 /// A short answer in the browser's language: JSON for API clients (server functions), HTML otherwise.

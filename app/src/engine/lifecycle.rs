@@ -70,13 +70,8 @@ impl Sessions {
             last_seen_ip: seen.ip.clone(),
             ..SessionRecord::default()
         };
-        let prune =
-            Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
-        let pruned = self.store().insert(&row, &token.digest(), self.config().session_cap, &prune).await?;
-        for one in &pruned {
-            self.emit_ended(one, Some(("system", "pruned")));
-        }
-
+        // This browser's previous row (and the same app install's) ends first, so the cap below counts the devices
+        // the user really has: signing in again at the cap must not evict some other device.
         let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
         let app = row.app_name.as_deref().map(|app_name| AppInstall {
             app_name,
@@ -85,11 +80,6 @@ impl Sessions {
         });
         let supersede = self.store().supersede(user_id, &row.id, Some(&device_id), previous, app.as_ref(), now);
         self.isolate_async("supersede", supersede).await;
-        // Another account signed in on this browser: its cookie is being replaced, so its row must not linger.
-        if let Some(other) = meta.current.as_ref().filter(|c| c.user_id != user_id) {
-            let ending = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
-            self.isolate_async("supersede", self.store().end(&other.user_id, &other.id, &ending)).await;
-        }
 
         let fingerprint = Fingerprint {
             device_type: &row.device_type,
@@ -101,7 +91,9 @@ impl Sessions {
             self.isolate_async("new_device", self.store().is_new_device(user_id, &row.id, &fingerprint)).await
                 == Some(Some(true));
 
-        let event = Event {
+        // The login event is committed with the row (a crash cannot leave a device nobody signed in on); building
+        // it is still isolated, and if that fails the sign-in goes ahead without it.
+        let event = self.isolate("login_event", || Event {
             kind: "login".into(),
             user_id: Some(user_id.to_owned()),
             session_id: Some(row.id.clone()),
@@ -113,13 +105,25 @@ impl Sessions {
             metadata: new_device.then(|| serde_json::json!({ "new_device": true })),
             occurred_at: Some(now),
             ..seen.event()
-        };
-        let stored = self.isolate_async("login_event", self.store().insert_event(&event)).await.is_some();
-        self.locate_later(seen.raw_ip, Some(&row.id), stored.then_some(event.id.as_str()));
-        if stored {
-            self.emit(&event);
+        });
+        let prune =
+            Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
+        let cap = self.config().session_cap;
+        let pruned = self.store().insert(&row, &token.digest(), event.as_ref(), cap, &prune).await?;
+        for one in &pruned {
+            self.emit_ended(one, Some(("system", "pruned")));
+        }
+        // Another account signed in on this browser: its cookie is being replaced, so its row must not linger.
+        if let Some(other) = meta.current.as_ref().filter(|c| c.user_id != user_id) {
+            let ending = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
+            self.isolate_async("supersede", self.store().end(&other.user_id, &other.id, &ending)).await;
+        }
+
+        self.locate_later(seen.raw_ip, Some(&row.id), event.as_ref().map(|e| e.id.as_str()));
+        if let Some(event) = &event {
+            self.emit(event);
             if new_device {
-                self.emit_new_device(&row, &event);
+                self.emit_new_device(&row, event);
             }
         }
 

@@ -12,6 +12,8 @@ mod hooks;
 pub mod ip;
 mod layer;
 mod lifecycle;
+mod origin;
+mod reasons;
 pub mod store;
 mod sweep;
 mod token;
@@ -20,7 +22,8 @@ mod trail;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-pub use auth::{normalize_identity, Auth, METHODS};
+pub use crate::identity::{has_hidden_characters, is_format_char, normalize_identity, visible_identity};
+pub use auth::{Auth, METHODS};
 #[cfg(feature = "axum-login")]
 pub use axum_login::{AxumLogin, AxumLoginLayer, AxumLoginService};
 pub use config::Config;
@@ -29,6 +32,7 @@ pub use geo::Geo;
 pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
+pub use reasons::REASONS;
 pub use store::{
     every_hour, CountryCount, CountrySort, Direction, Event, FailureGroup, FailureKey, FailureSort, HourCount,
     Invalidation, Page, PgStore, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
@@ -148,6 +152,10 @@ pub enum Error {
     ReauthRequired,
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// [`Config::on_forget`] failed: the sessions and trail are erased, the host's data perhaps not. Run
+    /// [`Sessions::forget`] again.
+    #[error("the host's erasure hook failed (the sessions and trail are erased; run forget again): {0}")]
+    ForgetHook(Box<dyn std::error::Error + Send + Sync>),
     /// The host's tower-sessions record could not be read or written (feature `axum-login`).
     #[cfg(feature = "axum-login")]
     #[error("tower-sessions error: {0}")]
@@ -162,6 +170,10 @@ impl From<Error> for crate::error::ApiError {
             Error::ReauthRequired => Self::ReauthRequired,
             Error::Store(err) => {
                 tracing::error!(error = %err, "session store error");
+                Self::Unavailable
+            }
+            Error::ForgetHook(err) => {
+                tracing::error!(error = %err, "erasure hook failed");
                 Self::Unavailable
             }
             #[cfg(feature = "axum-login")]

@@ -80,9 +80,10 @@ impl Sessions {
         let now = self.now();
         let mut report = SweepReport::default();
 
-        let idle_before = config.idle_timeout.map(|t| now - t);
+        // Without an idle timeout, a row unused for the cookie's whole lifetime has no browser left to hold it.
+        let idle_before = Some(now - config.idle_timeout.unwrap_or_else(|| config.cookie_lifetime()));
         let created_before = config.absolute_timeout.map(|t| now - t);
-        if idle_before.is_some() || created_before.is_some() {
+        {
             let ending = Ending {
                 at: now,
                 reason: "expired",

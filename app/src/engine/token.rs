@@ -5,8 +5,10 @@ use sha2::{Digest, Sha256};
 
 use super::Config;
 
-/// How long the browser keeps the session cookie. The row in the registry decides whether it still works.
-const COOKIE_LIFETIME: cookie::time::Duration = cookie::time::Duration::days(30);
+/// How long a browser may keep a session cookie when no absolute timeout is set: Chrome's own ceiling for any
+/// cookie. The row in the registry decides whether the cookie still works; this only keeps the browser from
+/// dropping it while the session is alive.
+pub(crate) const LONGEST_COOKIE: std::time::Duration = std::time::Duration::from_secs(400 * 24 * 3600);
 
 /// A raw session token. It only ever lives in the cookie; `Debug` hides it so it cannot end up in logs.
 pub(crate) struct Token(String);
@@ -28,9 +30,9 @@ impl Token {
         digest(&self.0)
     }
 
-    /// The `Set-Cookie` value carrying this token, signed with the configured key.
+    /// The `Set-Cookie` value carrying this token, signed with the configured key, for a session starting now.
     pub(crate) fn cookie(&self, config: &Config) -> String {
-        signed_cookie(config, &config.cookie_name, &self.0, COOKIE_LIFETIME)
+        signed_cookie(config, &config.cookie_name, &self.0, lifetime(config.cookie_lifetime()))
     }
 }
 
@@ -41,17 +43,31 @@ pub(crate) fn set_cookie_value(set_cookie: &str) -> &str {
     pair.split_once('=').map_or("", |(_, value)| value)
 }
 
+/// The session cookie as the browser sent it (already signed), given `remaining` more life: the layer re-issues
+/// it with the throttled touch, so an active session never outlives its cookie.
+pub(crate) fn refreshed_cookie(config: &Config, presented: &str, remaining: std::time::Duration) -> String {
+    attributes(config, Cookie::build((config.cookie_name.clone(), presented.to_owned())), lifetime(remaining))
+}
+
+fn lifetime(duration: std::time::Duration) -> cookie::time::Duration {
+    cookie::time::Duration::seconds(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// A signed, `HttpOnly`, `SameSite=Lax`, site-wide cookie (Secure per configuration).
 fn signed_cookie(config: &Config, name: &str, value: &str, lifetime: cookie::time::Duration) -> String {
     let mut jar = CookieJar::new();
     jar.signed_mut(&config.key).add(Cookie::new(name.to_owned(), value.to_owned()));
     let signed = jar.get(name).expect("just added").value().to_owned();
-    Cookie::build((name.to_owned(), signed))
+    attributes(config, Cookie::build((name.to_owned(), signed)), lifetime)
+}
+
+fn attributes(config: &Config, cookie: cookie::CookieBuilder<'static>, max_age: cookie::time::Duration) -> String {
+    cookie
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
         .secure(config.secure_cookies)
-        .max_age(lifetime)
+        .max_age(max_age)
         .build()
         .to_string()
 }

@@ -4,13 +4,16 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::auth::{clamp, classify, normalize_identity, Auth};
+use super::auth::{clamp, classify, Auth};
 use super::store::Event;
 use super::{Error, RequestMeta, Sessions};
+use crate::identity::normalize_identity;
 
 /// What this browser last signed in with (read from its device cookie; nothing is minted to answer).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LastLogin {
+    /// The account this browser signed in to.
+    pub user_id: Option<String>,
     pub auth_method: String,
     pub auth_provider: Option<String>,
     pub occurred_at: OffsetDateTime,
@@ -19,7 +22,8 @@ pub struct LastLogin {
 impl Sessions {
     /// Records a failed sign-in. The identity is kept as typed (trimmed, lower-cased) whether or not an account
     /// has it, and the event is never linked to an account. Never pass the password. Tracking failures are
-    /// logged, not returned: a failed attempt must never turn into an error page.
+    /// logged, not returned: a failed attempt must never turn into an error page. For a failed passkey, one-time
+    /// code or OAuth attempt, use [`Sessions::record_failure`], which also keeps the method.
     ///
     /// ```no_run
     /// # async fn f(sessions: leptos_sessions::engine::Sessions, parts: http::request::Parts) {
@@ -28,10 +32,32 @@ impl Sessions {
     /// # }
     /// ```
     pub async fn record_failed_attempt(&self, meta: &RequestMeta, identity: &str, reason: &str) -> Option<Event> {
+        self.record_failure(meta, &Auth::new("").identity(identity), reason).await
+    }
+
+    /// Records a failed sign-in of any kind: `auth` names the method, the provider, the second factor that failed
+    /// and the identity as typed, so a wrong one-time code reads differently from a wrong password.
+    ///
+    /// ```no_run
+    /// # async fn f(sessions: leptos_sessions::engine::Sessions, parts: http::request::Parts) {
+    /// use leptos_sessions::engine::Auth;
+    /// let meta = sessions.request_meta(&parts);
+    /// let auth = Auth::password().identity("ada@example.com").second_factor("totp");
+    /// sessions.record_failure(&meta, &auth, "invalid_code").await;
+    /// # }
+    /// ```
+    pub async fn record_failure(&self, meta: &RequestMeta, auth: &Auth, reason: &str) -> Option<Event> {
         let seen = self.observe(meta);
+        // An empty method is the plain `record_failed_attempt`: nothing is claimed about how the attempt was made.
+        let method = auth
+            .method_given()
+            .then(|| self.isolate("classification", || classify(auth)).unwrap_or_else(|| auth.clone()));
         let event = Event {
             kind: "failed_login".into(),
-            identity: normalize_identity(identity),
+            identity: auth.identity_typed().map(str::to_owned),
+            auth_method: method.as_ref().map(|a| a.method().to_owned()),
+            auth_provider: method.as_ref().and_then(|a| a.provider_name().map(str::to_owned)),
+            auth_detail: method.as_ref().and_then(Auth::detail_json),
             failure_reason: Some(clamp(reason, 64)).filter(|r| !r.is_empty()),
             ..seen.event()
         };
@@ -79,6 +105,7 @@ impl Sessions {
         let device_id = meta.device_id.as_deref()?;
         let event = self.isolate_async("last_login", self.store().last_login(device_id)).await.flatten()?;
         Some(LastLogin {
+            user_id: event.user_id,
             auth_method: event.auth_method.unwrap_or_else(|| "unknown".into()),
             auth_provider: event.auth_provider,
             occurred_at: event.occurred_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
@@ -110,8 +137,13 @@ impl Sessions {
         }
     }
 
-    /// Erasure: deletes every session row and trail event of `user_id`, and clears `identities` (the emails or
-    /// usernames the user signed in with) from failed attempts typed against them.
+    /// Erasure, in one call: deletes every session row and trail event of `user_id` and the failed attempts typed
+    /// against `identities` (the emails or usernames they sign in with) or against any identity their trail holds;
+    /// replaces their id as the actor of other users' endings with `erased` (`admin:7` → `admin:erased`); runs the
+    /// host's [`Config::on_forget`](super::Config::on_forget) hook for its own tables; then, on SQLite, drops the
+    /// statistics samples and truncates the WAL so no erased byte stays in the files (see the README's Privacy
+    /// section for what PostgreSQL keeps). Returns the rows and events deleted. An error can come after some of it
+    /// is done (a failing hook is [`Error::ForgetHook`]); running it again is safe and finishes the rest.
     ///
     /// ```no_run
     /// # async fn f(sessions: leptos_sessions::engine::Sessions) -> Result<(), leptos_sessions::engine::Error> {
@@ -119,9 +151,16 @@ impl Sessions {
     /// # Ok(()) }
     /// ```
     pub async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), Error> {
+        use futures::FutureExt;
         let identities: Vec<String> = identities.iter().filter_map(|i| normalize_identity(i)).collect();
         let erased = self.store().forget(user_id, &identities).await;
         self.inner.hours.clear();
-        Ok(erased?)
+        let erased = erased?;
+        if let Some(hook) = &self.config().hooks.on_forget {
+            let outcome = std::panic::AssertUnwindSafe(hook(user_id.to_owned())).catch_unwind().await;
+            outcome.unwrap_or_else(|_| Err("the on_forget hook panicked".into())).map_err(Error::ForgetHook)?;
+        }
+        self.store().scrub_erased().await?;
+        Ok(erased)
     }
 }

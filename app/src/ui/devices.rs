@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use super::history::{auth_method_label, RecentHistory};
 use super::icons::DeviceIcon;
 use super::names::device_name;
-use super::time::{iso, last_active, long_date};
+use super::time::{iso, last_active_within, long_date};
 use crate::api::{list_devices, RevokeDevice, RevokeOtherDevices};
 use crate::error::ApiError;
 use crate::i18n::{use_i18n, I18n};
@@ -93,9 +93,10 @@ fn DeviceList(
     revoke_others: ServerAction<RevokeOtherDevices>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let now = list.now;
+    let (now, touch_secs) = (list.now, list.touch_interval_secs);
     let more_than_one = list.devices.len() > 1;
-    let rows = list.devices.into_iter().map(|device| view! { <DeviceRow device now revoke/> }).collect_view();
+    let rows =
+        list.devices.into_iter().map(|device| view! { <DeviceRow device now touch_secs revoke/> }).collect_view();
     view! {
         <ul class="sessions-list" aria-labelledby="sessions-devices-title">{rows}</ul>
         {(!more_than_one).then(|| view! { <p class="sessions-empty">{i18n.t("devices-empty")}</p> })}
@@ -116,14 +117,18 @@ fn DeviceList(
 }
 
 #[component]
-fn DeviceRow(device: DeviceView, now: i64, revoke: ServerAction<RevokeDevice>) -> impl IntoView {
+fn DeviceRow(device: DeviceView, now: i64, touch_secs: i64, revoke: ServerAction<RevokeDevice>) -> impl IntoView {
     let i18n = use_i18n();
     let name = device_name(i18n, &device.device);
     let kind = device_type_label(i18n, &device.device.device_type);
     let place = device.place.clone().map(|p| view! { <Place place=p/> " · " });
     let method = auth_method_label(i18n, &device.auth_method, device.auth_provider.as_deref())
         .map(|label| view! { <span class="sessions-badge sessions-badge-method" title=i18n.t("auth-method-title")>{label}</span> });
-    let activity = if device.current { i18n.t("active-now") } else { last_active(i18n, now, device.last_seen_at) };
+    let activity = if device.current {
+        i18n.t("active-now")
+    } else {
+        last_active_within(i18n, now, device.last_seen_at, touch_secs)
+    };
     let signed_in = i18n.t_with("signed-in-on", &[("date", long_date(i18n, device.created_at).into())]);
     let ip = device.ip_address.clone().map(|ip| {
         let label = i18n.t_with("ip-address", &[("ip", ip.clone().into())]);

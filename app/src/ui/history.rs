@@ -97,6 +97,14 @@ fn EventRow(event: EventView) -> impl IntoView {
     let i18n = use_i18n();
     let what = event_label(i18n, &event.kind);
     let reason = event.reason.as_deref().map(|r| format!(" ({})", reason_text(i18n, r)));
+    // How it was attempted, when that is not a plain password: "Passkey", "GitHub", "two-step: authenticator app".
+    let method = event.auth_method.as_deref().and_then(|m| auth_method_label(i18n, m, event.auth_provider.as_deref()));
+    let factor = event
+        .second_factor
+        .as_deref()
+        .map(|f| i18n.t_with("second-factor", &[("factor", factor_name(i18n, f).into())]));
+    let how = [method, factor].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let how = (!how.is_empty()).then(|| view! { <span class="sessions-event-how">{how}</span> });
     let device = device_name(i18n, &event.device);
     let details = [Some(device), event.ip_address.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let place = event.place.clone().map(|p| view! { <super::devices::Place place=p/> " · " });
@@ -114,6 +122,7 @@ fn EventRow(event: EventView) -> impl IntoView {
                 <p class="sessions-event-what">
                     <strong>{what}</strong>
                     {reason}
+                    {how}
                     {event.new_device.then(|| view! { <span class="sessions-badge sessions-badge-new">{i18n.t("new-device")}</span> })}
                 </p>
                 <p class="sessions-event-meta">
@@ -143,6 +152,11 @@ pub fn auth_method_label(i18n: I18n, method: &str, provider: Option<&str>) -> Op
         }
         other => Some(i18n.try_t(&format!("auth-method-{other}")).unwrap_or_else(|| other.replace('_', " "))),
     }
+}
+
+/// A second factor in words; unknown ones read as their words.
+pub fn factor_name(i18n: I18n, factor: &str) -> String {
+    i18n.try_t(&format!("factor-{factor}")).unwrap_or_else(|| factor.replace(['_', '-'], " "))
 }
 
 fn provider_name(provider: &str) -> String {

@@ -7,10 +7,19 @@ use crate::i18n::I18n;
 /// Activity within this many seconds counts as "Active now" (the default touch interval).
 const ACTIVE_NOW_SECS: i64 = 5 * 60;
 
+/// "Active now" spans at least this long, so a very short touch interval does not make a device just used look idle.
+const MIN_ACTIVE_NOW_SECS: i64 = 60;
+
 /// "Active now", "Active 3 minutes ago", "Active 2 days ago".
 pub fn last_active(i18n: I18n, now: i64, then: i64) -> String {
+    last_active_within(i18n, now, then, ACTIVE_NOW_SECS)
+}
+
+/// [`last_active`] for activity recorded at most once per `touch_secs`: a device in use can look that stale, so
+/// anything within it is "Active now".
+pub fn last_active_within(i18n: I18n, now: i64, then: i64, touch_secs: i64) -> String {
     let secs = (now - then).max(0);
-    if secs < ACTIVE_NOW_SECS {
+    if secs < touch_secs.max(MIN_ACTIVE_NOW_SECS) {
         return i18n.t("active-now");
     }
     let (n, unit) = match secs {
@@ -57,6 +66,21 @@ mod tests {
         assert_eq!(last_active(en, now, now - 300), "Active 5 minutes ago");
         assert_eq!(last_active(en, now, now - 3600), "Active 1 hour ago");
         assert_eq!(last_active(en, now, now - 3 * 86_400), "Active 3 days ago");
+    }
+
+    #[test]
+    fn active_now_follows_the_touch_interval() {
+        let en = I18n::for_tag("en");
+        let now = 1_800_000_000;
+        let ten_minutes = 10 * 60;
+        assert_eq!(last_active_within(en, now, now - 7 * 60, ten_minutes), "Active now");
+        assert_eq!(last_active_within(en, now, now - 10 * 60, ten_minutes), "Active 10 minutes ago");
+        // The default interval reads as before.
+        assert_eq!(last_active_within(en, now, now - 299, 5 * 60), "Active now");
+        assert_eq!(last_active_within(en, now, now - 300, 5 * 60), "Active 5 minutes ago");
+        // A tiny (or zero) interval still leaves a minute of "Active now".
+        assert_eq!(last_active_within(en, now, now - 59, 0), "Active now");
+        assert_eq!(last_active_within(en, now, now - 60, 5), "Active 1 minute ago");
     }
 
     #[test]

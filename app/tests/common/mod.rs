@@ -86,3 +86,20 @@ pub async fn count(store: &SqliteStore, sql: &'static str) -> i64 {
 pub fn current(id: &str, user: &str) -> CurrentSession {
     CurrentSession { id: id.to_owned(), user_id: user.to_owned() }
 }
+
+/// A clock the test moves by hand (`Config::clock`): timeouts are tested without sleeping.
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<std::sync::Mutex<time::OffsetDateTime>>);
+
+impl Clock {
+    pub fn new() -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(time::OffsetDateTime::now_utc())))
+    }
+    pub fn advance(&self, by: std::time::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+    pub fn install(&self, config: Config) -> Config {
+        let c = self.0.clone();
+        config.clock(move || *c.lock().unwrap())
+    }
+}

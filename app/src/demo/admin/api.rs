@@ -64,7 +64,7 @@ pub async fn admin_sessions(
             Some("active") => SessionState::ActiveSince(recent),
             Some("idle") => SessionState::IdleSince(recent),
             Some("ended") => SessionState::Ended,
-            Some(_) => return Err(gate::invalid("admin-error-state")),
+            Some(_) => return Err(gate::invalid("error-admin-state")),
         },
         ..SessionFilter::default()
     };
@@ -198,7 +198,7 @@ pub async fn admin_countries(
 pub async fn admin_history(email: String, page: Option<u32>) -> Result<UserHistoryView, ApiError> {
     let admin = gate::admin().await?;
     let user = admin.users.by_email(&email).await.map_err(gate::unavailable)?;
-    let user = user.ok_or_else(|| gate::invalid("admin-error-no-account"))?;
+    let user = user.ok_or_else(|| gate::invalid("error-admin-no-account"))?;
     let offset = (page.unwrap_or(1).clamp(1, 10_000) - 1) * super::view::PAGE_SIZE;
     let mut events =
         crate::server::respond(admin.sessions.history(&user.id, super::view::PAGE_SIZE + 1, offset).await)?;
@@ -308,7 +308,7 @@ mod gate {
         let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else { return Ok(None) };
         match value.parse::<std::net::IpAddr>() {
             Ok(ip) => Ok(Some(sessions.config().client_ip.store_form(ip))),
-            Err(_) => Err(invalid("admin-error-ip")),
+            Err(_) => Err(invalid("error-admin-ip")),
         }
     }
 
@@ -320,7 +320,7 @@ mod gate {
         if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Some(value))
         } else {
-            Err(invalid("admin-error-country"))
+            Err(invalid("error-admin-country"))
         }
     }
 

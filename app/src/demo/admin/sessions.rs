@@ -7,6 +7,7 @@ use super::view::{AdminSessionView, Query};
 use super::{error, loading, AdminTable, SortHeader};
 use crate::error::ApiError;
 use crate::i18n::{use_i18n, I18n};
+use crate::identity::visible_identity;
 use crate::ui::{auth_method_label, date_time, device_name, flag, last_active, reason_text, DeviceIcon};
 
 const METHODS: &[&str] = &["password", "oauth", "sso", "passkey", "magic_link", "otp", "google_one_tap", "token"];
@@ -167,8 +168,8 @@ fn Row(
             let history = format!("?view=history&email={}", urlencode(&email));
             let only = query.with_untracked(|q| q.with(&[("email", Some(&email))]));
             view! {
-                <a href=history class="admin-account">{email.clone()}</a>
-                <a href=only class="admin-subtle" aria-label=i18n.t_with("admin-only-user", &[("email", email.into())])>
+                <a href=history class="admin-account">{visible_identity(&email)}</a>
+                <a href=only class="admin-subtle" aria-label=i18n.t_with("admin-only-user", &[("email", visible_identity(&email).into())])>
                     {i18n.t("admin-only-user-short")}
                 </a>
             }
@@ -183,7 +184,7 @@ fn Row(
         let when = row.ended_at.map(|t| date_time(i18n, t)).unwrap_or_default();
         view! { <span>{reason}</span> <span class="admin-subtle">{when}</span> }.into_any()
     } else {
-        let who = row.email.clone().unwrap_or_else(|| row.user_id.clone());
+        let who = row.email.as_deref().map(visible_identity).unwrap_or_else(|| row.user_id.clone());
         let one = i18n.t_with("admin-revoke-label", &[("device", name.clone().into()), ("email", who.clone().into())]);
         let all = i18n.t_with("admin-revoke-all-label", &[("email", who.into())]);
         let (user_one, user_all, id) = (row.user_id.clone(), row.user_id.clone(), row.id.clone());

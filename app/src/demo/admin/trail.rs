@@ -9,6 +9,7 @@ use super::view::Query;
 use super::{error, loading, AdminTable, Pager, SortHeader};
 use crate::error::ApiError;
 use crate::i18n::use_i18n;
+use crate::identity::visible_identity;
 use crate::ui::{date_time, device_name, flag, iso, DeviceIcon, EventList};
 
 #[component]
@@ -58,7 +59,7 @@ pub fn FailuresTab(query: Memo<Query>) -> impl IntoView {
                                 }).collect_view();
                                 view! {
                                     <tr>
-                                        <td><a href=href class="admin-key">{g.key}</a></td>
+                                        <td><a href=href class="admin-key">{visible_identity(&g.key)}</a></td>
                                         <td class="admin-number">{g.attempts}</td>
                                         <td class="admin-number">{g.distinct}</td>
                                         <td>{flags}</td>
@@ -112,7 +113,7 @@ pub fn NewDevicesTab(query: Memo<Query>) -> impl IntoView {
                                 let e = row.event;
                                 let account = row.email.clone().map(|email| {
                                     let href = format!("?view=history&email={}", urlencode(&email));
-                                    view! { <a href=href class="admin-account">{email}</a> }
+                                    view! { <a href=href class="admin-account">{visible_identity(&email)}</a> }
                                 });
                                 let place = e.place.clone().map(|p| {
                                     let f = p.country_code.as_deref().and_then(flag).unwrap_or_default();
@@ -256,8 +257,9 @@ pub fn HistoryTab(query: Memo<Query>) -> impl IntoView {
                     Ok(None) => view! { <p class="sessions-empty">{i18n.t("admin-history-prompt")}</p> }.into_any(),
                     Ok(Some(h)) => {
                         let sessions = format!("?view=sessions&email={}", urlencode(&h.email));
-                        let summary = i18n.t_with("admin-history-summary", &[("email", h.email.clone().into()), ("count", h.live_sessions.into())]);
-                        let label = i18n.t_with("admin-revoke-all-label", &[("email", h.email.clone().into())]);
+                        let shown = visible_identity(&h.email);
+                        let summary = i18n.t_with("admin-history-summary", &[("email", shown.clone().into()), ("count", h.live_sessions.into())]);
+                        let label = i18n.t_with("admin-revoke-all-label", &[("email", shown.into())]);
                         view! {
                             <div class="admin-history-head">
                                 <p><a href=sessions>{summary}</a></p>

@@ -1,5 +1,6 @@
 //! Native app shells (Tauri, Capacitor, Hotwire Native, …): the `AppName/2.4.1 (iPhone15,2; iOS 19.5; build 241)`
-//! user-agent prefix, configured app names, Hotwire markers, and validated `X-Client-*` headers.
+//! and `AppName Android 2.4.1 (Pixel 7; Android 14; build 241)` user-agent prefixes, configured app names, Hotwire
+//! markers, and validated `X-Client-*` headers.
 
 use super::parse::is_number;
 use super::{ClientHeaders, DeviceInfo};
@@ -40,6 +41,11 @@ pub(super) fn apply(info: &mut DeviceInfo, ua: &str, headers: &ClientHeaders, ap
     if app.model.is_some() {
         info.device_model = app.model;
     }
+    // An iOS WebView names no model, yet the app runs on an iPhone or an iPad, which people recognize better than
+    // a bare "iOS 19.5 device".
+    if info.device_model.is_none() {
+        info.device_model = ["iPhone", "iPad"].into_iter().find(|m| ua.contains(&format!("({m};"))).map(str::to_owned);
+    }
     if let Some(os) = app.os {
         info.os_name = Some(os);
         info.os_version = app.os_version;
@@ -69,18 +75,45 @@ struct App {
     os_version: Option<String>,
 }
 
-/// `AppName/2.4.1 (iPhone15,2; iOS 19.5; build 241)` at the start of the user agent.
+/// `AppName/2.4.1 (iPhone15,2; iOS 19.5; build 241)` at the start of the user agent, or
+/// `AppName Android 2.4.1 (Pixel 7; Android 14; build 241)`.
 fn prefix(ua: &str) -> Option<App> {
-    let (head, rest) = ua.split_once('/')?;
-    let name = head.trim();
-    if !valid_name(name) || NOT_APPS.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+    let name = match ua.split_once('/') {
+        Some((head, _)) if valid_name(head.trim()) => head,
+        // No slash: the name is what comes before `<platform> <version> (`; `after_name` checks the platform.
+        _ => ua.split_once(" (")?.0.rsplit_once(' ')?.0.rsplit_once(' ')?.0,
+    };
+    if !valid_name(name.trim()) || NOT_APPS.iter().any(|n| n.eq_ignore_ascii_case(name.trim())) {
         return None;
     }
+    let app = after_name(name.trim(), &ua[name.len()..]);
+    // Without a platform it is just some HTTP client naming itself.
+    app.os.is_some().then_some(app)
+}
+
+/// A configured app name anywhere in the user agent, bare or followed as in [`prefix`].
+fn configured(ua: &str, names: &[String]) -> Option<App> {
+    names.iter().filter(|n| !n.is_empty()).find_map(|name| {
+        let at = ua.find(name.as_str())?;
+        Some(after_name(name, &ua[at + name.len()..]))
+    })
+}
+
+/// What follows an app's name: `/2.4.1`, or ` Android 2.4.1` as Android shells often write it, then optionally
+/// `(model; OS version; build N)`.
+fn after_name(name: &str, after: &str) -> App {
+    let mut app = App { name: Some(name.to_owned()), ..App::default() };
+    let rest = match after.strip_prefix('/') {
+        Some(rest) => rest,
+        None => match after.trim_start().split_once(' ') {
+            Some((word, rest)) if platform(word).is_some() => rest.trim_start(),
+            _ => return app,
+        },
+    };
     let version: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-    let inside = rest[version.len()..].trim_start().strip_prefix('(')?.split(')').next()?;
-    let mut app =
-        App { name: Some(name.to_owned()), version: valid_version(&version).then_some(version), ..App::default() };
-    for (i, part) in inside.split(';').map(str::trim).enumerate() {
+    let inside = rest[version.len()..].trim_start().strip_prefix('(').and_then(|r| r.split(')').next());
+    app.version = valid_version(&version).then_some(version);
+    for (i, part) in inside.into_iter().flat_map(|i| i.split(';')).map(str::trim).enumerate() {
         if let Some(build) = part.strip_prefix("build ").filter(|b| valid_build(b)) {
             app.build = Some(build.to_owned());
         } else if let (Some(os), version) = split_os(part) {
@@ -90,21 +123,7 @@ fn prefix(ua: &str) -> Option<App> {
             app.model = Some(part.to_owned());
         }
     }
-    // Without a platform it is just some HTTP client naming itself.
-    app.os.is_some().then_some(app)
-}
-
-/// A configured app name anywhere in the user agent, as `Name/1.2.3` or bare.
-fn configured(ua: &str, names: &[String]) -> Option<App> {
-    names.iter().filter(|n| !n.is_empty()).find_map(|name| {
-        let at = ua.find(name.as_str())?;
-        let after = &ua[at + name.len()..];
-        let version: String = after
-            .strip_prefix('/')
-            .map(|v| v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect())
-            .unwrap_or_default();
-        Some(App { name: Some(name.clone()), version: valid_version(&version).then_some(version), ..App::default() })
-    })
+    app
 }
 
 fn split_os(s: &str) -> (Option<String>, Option<String>) {

@@ -172,12 +172,14 @@ pub struct Fingerprint<'a> {
 /// What a backend must do. Every method is one statement or one transaction; none parses or decides policy.
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Inserts a new live row whose token digest is `token_digest`, then ends the user's oldest other live rows
-    /// beyond `cap` with `prune` (never the new row), in one transaction that serializes concurrent sign-ins.
+    /// Inserts a new live row whose token digest is `token_digest` and its `login` event, then ends the user's
+    /// oldest other live rows beyond `cap` with `prune` (never the new row), in one transaction that serializes
+    /// concurrent sign-ins: a crash can never leave a live row without the event that explains it.
     async fn insert(
         &self,
         row: &SessionRecord,
         token_digest: &str,
+        login: Option<&Event>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error>;
@@ -325,9 +327,16 @@ pub trait SessionStore: Send + Sync {
         Ok(())
     }
 
-    /// Sanctioned path: erases a user: their rows, their events, and the identities typed on failed attempts
-    /// against `identities`. Returns (rows, events) deleted.
+    /// Sanctioned path: erases a user: their rows, their events, the failed attempts typed against `identities`
+    /// or against any identity they signed in with, and their id as the actor (`ended_by`) of other users' endings,
+    /// which becomes `erased` (`admin:7` → `admin:erased`, `7` → `erased`). Returns (rows, events) deleted.
     async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error>;
+
+    /// After an erasure and the host's own deletions: removes the copies of erased data the database keeps outside
+    /// its rows (on SQLite, statistics samples and the WAL). Nothing by default.
+    async fn scrub_erased(&self) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
 
     /// How per-instance session caches learn that rows ended elsewhere. The default, [`Watch::Unsupported`],
     /// keeps caching off, which is always safe.

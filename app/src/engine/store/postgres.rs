@@ -236,6 +236,7 @@ impl SessionStore for PgStore {
         &self,
         r: &SessionRecord,
         token_digest: &str,
+        login: Option<&Event>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
@@ -274,6 +275,9 @@ impl SessionStore for PgStore {
         .bind(&r.last_seen_ip)
         .execute(&mut *tx)
         .await?;
+        if let Some(event) = login {
+            insert_event(&mut tx, event).await?;
+        }
         let ended = prune_in(&mut tx, &r.user_id, Some(&r.id), cap, prune).await?;
         tx.commit().await?;
         Ok(ended)
@@ -800,14 +804,35 @@ impl SessionStore for PgStore {
         let mut tx = self.pool.begin().await?;
         unlock(&mut tx, "erasure").await?;
         let rows = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        // Before their own events go: those name the identities they signed in with.
+        let failures = sqlx::query(
+            "DELETE FROM sessions_events WHERE kind = 'failed_login' AND (identity = ANY($2) OR identity IN (
+                 SELECT identity FROM sessions_events WHERE user_id = $1 AND identity IS NOT NULL))",
+        )
+        .bind(user_id)
+        .bind(identities)
+        .execute(&mut *tx)
+        .await?;
         let events =
             sqlx::query("DELETE FROM sessions_events WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE sessions_events SET identity = NULL WHERE identity = ANY($1)")
-            .bind(identities)
-            .execute(&mut *tx)
-            .await?;
+        // Row locks only: other writers go on while these scan every ending.
+        sqlx::query(
+            "UPDATE sessions SET ended_by = left(ended_by, -length($1)) || 'erased'
+             WHERE ended_by = $1 OR right(ended_by, length($1) + 1) = ':' || $1",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE sessions_events
+             SET metadata = jsonb_set(metadata, '{ended_by}', to_jsonb(left(metadata->>'ended_by', -length($1)) || 'erased'))
+             WHERE metadata->>'ended_by' = $1 OR right(metadata->>'ended_by', length($1) + 1) = ':' || $1",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok((rows.rows_affected(), events.rows_affected()))
+        Ok((rows.rows_affected(), failures.rows_affected() + events.rows_affected()))
     }
 
     fn watch_endings(&self, on: std::sync::Arc<dyn Fn(super::Invalidation) + Send + Sync>) -> super::Watch {

@@ -36,6 +36,9 @@ impl SqliteStore {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
+            // Deleted and rewritten rows are zeroed where they were (no extra I/O), so an UPDATE (a session
+            // ending, a location filled in) leaves no stale copy that a later erasure would not find.
+            .pragma("secure_delete", "FAST")
             // The background task below checkpoints; SQLite's own, inline in a commit, only if it falls far behind.
             .pragma("wal_autocheckpoint", "10000");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
@@ -355,6 +358,7 @@ impl SessionStore for SqliteStore {
         &self,
         r: &SessionRecord,
         token_digest: &str,
+        login: Option<&Event>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
@@ -395,6 +399,9 @@ impl SessionStore for SqliteStore {
             .bind(ms(now))
             .execute(&mut *tx)
             .await?;
+            if let Some(event) = login {
+                insert_event(&mut tx, event).await?;
+            }
             let ended = prune_in(&mut tx, &r.user_id, Some(&r.id), cap, prune).await?;
             tx.commit().await?;
             Ok(ended)
@@ -964,25 +971,116 @@ impl SessionStore for SqliteStore {
     }
 
     async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let result = async {
-            let mut tx = self.pool.begin().await?;
-            unlock(&mut tx, "erasure").await?;
-            let rows = sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
-            let events =
-                sqlx::query("DELETE FROM sessions_events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
-            for identity in identities {
-                sqlx::query("UPDATE sessions_events SET identity = NULL WHERE identity = ?")
-                    .bind(identity)
+        let identities = Value::from(identities.to_vec()).to_string();
+        let erased = {
+            let _turn = self.writes.lock().await;
+            let result = async {
+                let mut tx = self.pool.begin().await?;
+                // ON also zeroes the pages the deletions free, which FAST (the default set in `open`) leaves as is.
+                sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
+                unlock(&mut tx, "erasure").await?;
+                let rows =
+                    sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+                // Before their own events go: those name the identities they signed in with.
+                let failures = sqlx::query(
+                    "DELETE FROM sessions_events WHERE kind = 'failed_login' AND identity IN (
+                         SELECT value FROM json_each(?) UNION
+                         SELECT identity FROM sessions_events WHERE user_id = ? AND identity IS NOT NULL)",
+                )
+                .bind(&identities)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                let events = sqlx::query("DELETE FROM sessions_events WHERE user_id = ?")
+                    .bind(user_id)
                     .execute(&mut *tx)
                     .await?;
+                relock(&mut tx).await?;
+                sqlx::query("PRAGMA secure_delete = FAST").execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok((rows.rows_affected(), failures.rows_affected() + events.rows_affected()))
             }
-            relock(&mut tx).await?;
-            tx.commit().await?;
-            Ok((rows.rows_affected(), events.rows_affected()))
+            .await;
+            self.announced(result, |(rows, _)| *rows > 0)?
+        };
+        // Finding the user as an actor reads every ending, seconds on a large trail: done without the write lock,
+        // which is then held only to rewrite what was found. Their sessions are gone, so nobody acts as them now.
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM sessions WHERE ended_by = ?1 OR substr(ended_by, -length(?1) - 1) = ':' || ?1",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let events: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM sessions_events
+             WHERE metadata ->> '$.ended_by' = ?1 OR substr(metadata ->> '$.ended_by', -length(?1) - 1) = ':' || ?1",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() && events.is_empty() {
+            return Ok(erased);
         }
-        .await;
-        self.announced(result, |(rows, _)| *rows > 0)
+        let _turn = self.writes.lock().await;
+        let mut tx = self.pool.begin().await?;
+        unlock(&mut tx, "erasure").await?;
+        // The conditions again, so that a second erasure racing this one cannot rewrite `admin:erased`.
+        sqlx::query(
+            "UPDATE sessions SET ended_by = substr(ended_by, 1, length(ended_by) - length(?1)) || 'erased'
+             WHERE id IN (SELECT value FROM json_each(?2))
+               AND (ended_by = ?1 OR substr(ended_by, -length(?1) - 1) = ':' || ?1)",
+        )
+        .bind(user_id)
+        .bind(Value::from(rows).to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE sessions_events SET metadata = json_set(metadata, '$.ended_by',
+                 substr(metadata ->> '$.ended_by', 1, length(metadata ->> '$.ended_by') - length(?1)) || 'erased')
+             WHERE id IN (SELECT value FROM json_each(?2))
+               AND (metadata ->> '$.ended_by' = ?1 OR substr(metadata ->> '$.ended_by', -length(?1) - 1) = ':' || ?1)",
+        )
+        .bind(user_id)
+        .bind(Value::from(events).to_string())
+        .execute(&mut *tx)
+        .await?;
+        relock(&mut tx).await?;
+        tx.commit().await?;
+        Ok(erased)
+    }
+
+    async fn scrub_erased(&self) -> Result<(), sqlx::Error> {
+        {
+            let _turn = self.writes.lock().await;
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
+            // Statistics samples are copies of index keys: emails, addresses, ids. `optimize` gathers none (it sets
+            // an analysis limit), but a full ANALYZE by anyone else does, and any sample may be the person's.
+            let samples: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat4'")
+                .fetch_one(&mut *tx)
+                .await?;
+            if samples > 0 {
+                sqlx::query("DELETE FROM sqlite_stat4").execute(&mut *tx).await?;
+            }
+            sqlx::query("PRAGMA secure_delete = FAST").execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        // The WAL still holds every page as it was before the deletions. TRUNCATE copies the latest pages into the
+        // file and empties the WAL, but only once no reader uses an older snapshot: each attempt waits for them up
+        // to the busy timeout, and readers come and go, so try again for a while before giving up.
+        for attempt in 1.. {
+            let busy: i64 = sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await?;
+            if busy == 0 {
+                break;
+            }
+            if attempt == 10 {
+                return Err(sqlx::Error::Io(std::io::Error::other(
+                    "readers kept the WAL busy: it still holds erased data until a checkpoint can truncate it",
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
     }
 
     fn watch_endings(&self, _: std::sync::Arc<dyn Fn(super::Invalidation) + Send + Sync>) -> super::Watch {

@@ -1,0 +1,285 @@
+//! The security review's attacks, replayed against the real server binary on loopback. Each test is the attack as
+//! it was reported, with the answer the site must give now.
+
+mod common;
+
+use common::{client, encode, start, Call, Server};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Failure reasons on the trail for one identity, oldest first.
+async fn reasons(server: &Server, identity: &str) -> Vec<String> {
+    let sql = format!(
+        "SELECT failure_reason FROM sessions_events WHERE kind = 'failed_login' AND identity = '{identity}' \
+         ORDER BY occurred_at, id"
+    );
+    server.rows(&sql).await.into_iter().map(|mut row| row.remove(0)).collect()
+}
+
+fn count(reasons: &[String], reason: &str) -> usize {
+    reasons.iter().filter(|r| *r == reason).count()
+}
+
+fn sign_in_form(email: &str, password: &str) -> String {
+    format!("email={}&password={}", encode(email), encode(password))
+}
+
+/// Many concurrent wrong passwords from as many addresses, each for its own email, so no throttle applies: only
+/// the bound on password hashing stands between them and the server's memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_sign_ins_is_answered_at_once_and_memory_stays_flat() {
+    let burst: u32 = std::env::var("SESSIONS_TEST_BURST").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
+    let server = std::sync::Arc::new(start(&[]).await);
+    // A few attempts first, so "idle" includes what sign-ins set up once (each hashing thread's memory).
+    let warm_up = (0..4).map(|n| {
+        let server = server.clone();
+        tokio::spawn(async move {
+            let form = sign_in_form(&format!("warm{n}@example.com"), "wrong password");
+            server.send(Call::post("/api/demo/sign-in", &form).from(client(burst + n))).await.status
+        })
+    });
+    assert_eq!(futures_join(warm_up).await, [400; 4]);
+    let (_, idle) = server.memory_mib();
+    let attempts = (0..burst).map(|n| {
+        let server = server.clone();
+        tokio::spawn(async move {
+            let form = sign_in_form(&format!("user{n}@example.com"), "wrong password");
+            server.send(Call::post("/api/demo/sign-in", &form).from(client(n))).await
+        })
+    });
+    let replies: Vec<_> = futures_join(attempts).await;
+    let (peak, _) = server.memory_mib();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let (_, after) = server.memory_mib();
+    let checked = replies.iter().filter(|r| r.status == 400).count();
+    let busy: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
+    println!(
+        "{burst} concurrent sign-ins: idle {idle} MiB, peak {peak} MiB, after {after} MiB; {checked} checked, {} refused",
+        busy.len()
+    );
+    assert_eq!(checked + busy.len(), burst as usize, "every attempt is answered 400 or 429: {:?}", replies[0]);
+    assert!(!busy.is_empty() && checked > 0, "{checked} checked, {} refused", busy.len());
+    for reply in &busy {
+        assert_eq!(reply.body, r#"{"TooMany":["error-overloaded",2]}"#);
+        assert_eq!(reply.header("retry-after"), Some("2"));
+    }
+    assert!(peak < 300, "peak resident memory {peak} MiB during {burst} concurrent sign-ins");
+    assert!(after <= idle + 40, "{after} MiB after the burst, {idle} MiB before it");
+    // Every refusal is on the record, with its own reason.
+    let overloaded = server.rows("SELECT COUNT(*) FROM sessions_events WHERE failure_reason = 'overloaded'").await;
+    assert_eq!(overloaded[0][0], busy.len().to_string());
+}
+
+async fn futures_join<T: Send + 'static>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for task in tasks.collect::<Vec<_>>() {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn guessing_is_throttled_per_account_per_address_and_on_every_password_check() {
+    let server = start(&[]).await;
+    let owner = server.sign_up("owner@example.com", PASSWORD, client(1)).await;
+
+    // One account from 40 addresses: ten guesses are checked, the rest refused, and then even the right password
+    // from a stranger's browser waits...
+    let mut statuses = Vec::new();
+    for n in 0..40 {
+        let form = sign_in_form("owner@example.com", &format!("guess {n}"));
+        statuses.push(server.send(Call::post("/api/demo/sign-in", &form).from(client(100 + n))).await.status);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 30, "{statuses:?}");
+    let right = sign_in_form("owner@example.com", PASSWORD);
+    let stranger = server.send(Call::post("/api/demo/sign-in", &right).from(client(200))).await;
+    assert_eq!(stranger.status, 429, "{stranger:?}");
+    assert!(stranger.header("retry-after").is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+    // ...while the owner's own browser (its device cookie last signed in here) is not locked out.
+    let device = owner.split("; ").find(|c| c.starts_with("device_id=")).unwrap().to_owned();
+    let back = server.send(Call::post("/api/demo/sign-in", &right).cookie(&device).from(client(201))).await;
+    assert!(back.status < 400, "the owner is locked out: {back:?}");
+    let trail = reasons(&server, "owner@example.com").await;
+    assert_eq!((count(&trail, "invalid_credentials"), count(&trail, "account_rate_limited")), (10, 31), "{trail:?}");
+
+    // One address spraying 40 accounts: twenty are tried.
+    let mut sprayed = Vec::new();
+    for n in 0..40 {
+        let form = sign_in_form(&format!("spray{n}@example.com"), "Summer2026!");
+        sprayed.push(server.send(Call::post("/api/demo/sign-in", &form).from(client(300))).await.status);
+    }
+    assert_eq!(sprayed.iter().filter(|s| **s == 400).count(), 20, "{sprayed:?}");
+    assert_eq!(reasons(&server, "spray39@example.com").await, ["address_rate_limited"]);
+
+    // A stolen cookie is no guessing oracle: confirming the password is throttled too, and every try is recorded.
+    let victim = server.sign_up("confirm@example.com", PASSWORD, client(2)).await;
+    let mut confirms = Vec::new();
+    for n in 0..30 {
+        let form = format!("password=guess{n}");
+        confirms.push(server.send(Call::post("/api/demo/confirm", &form).cookie(&victim).from(client(2))).await.status);
+    }
+    assert_eq!(confirms.iter().filter(|s| **s == 400).count(), 5, "{confirms:?}");
+    let right = format!("password={}", encode(PASSWORD));
+    let after = server.send(Call::post("/api/demo/confirm", &right).cookie(&victim).from(client(2))).await;
+    assert_eq!(after.status, 429, "the 31st try, right or not, waits: {after:?}");
+    let trail = reasons(&server, "confirm@example.com").await;
+    assert_eq!((count(&trail, "reauth_failed"), count(&trail, "account_rate_limited")), (5, 26), "{trail:?}");
+
+    // Wrong current passwords on a password change are on the trail with their own reason.
+    let user = server.sign_up("change@example.com", PASSWORD, client(3)).await;
+    for _ in 0..3 {
+        let form = "current_password=nope-nope&new_password=a-new-long-password";
+        let reply = server.send(Call::post("/api/demo/password", form).cookie(&user).from(client(3))).await;
+        assert_eq!((reply.status, reply.body.as_str()), (400, r#"{"Invalid":"error-wrong-password"}"#));
+    }
+    assert_eq!(reasons(&server, "change@example.com").await, ["password_change_failed"; 3]);
+}
+
+#[tokio::test]
+async fn sign_up_is_throttled_like_sign_in() {
+    let server = start(&[]).await;
+    server.sign_up("taken@example.com", PASSWORD, client(1)).await;
+    // Asking whether an email is taken, over and over, from one address.
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let form = sign_in_form("taken@example.com", PASSWORD);
+        let reply = server.send(Call::post("/api/demo/sign-up", &form).from(client(2))).await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(statuses, [[400; 10].as_slice(), &[429; 2]].concat());
+    // New accounts cost their address nothing: a family behind one router can all sign up.
+    for n in 0..12 {
+        server.sign_up(&format!("member{n}@example.com"), PASSWORD, client(3)).await;
+    }
+}
+
+#[tokio::test]
+async fn only_our_own_origin_may_change_state() {
+    let server = start(&[("SESSIONS_TRUSTED_ORIGINS", "http://admin.example.test")]).await;
+    let cookie = server.sign_up("csrf@example.com", PASSWORD, client(1)).await;
+    let other_port =
+        format!("http://127.0.0.1:{}", server.addr.rsplit(':').next().unwrap().parse::<u16>().unwrap() + 1);
+    let refused_as = [
+        vec![("Sec-Fetch-Site", "same-site".to_owned()), ("Origin", other_port.clone())],
+        vec![
+            ("Host", "app.example.test".to_owned()),
+            ("Sec-Fetch-Site", "same-site".into()),
+            ("Origin", "http://evil.example.test".into()),
+        ],
+        vec![("Origin", "null".to_owned())],
+        vec![("Origin", other_port.clone())],
+        vec![("Referer", format!("{other_port}/attack.html"))],
+    ];
+    let posts = [
+        ("/api/sessions/revoke-others", String::new()),
+        ("/api/sessions/revoke", "id=x".to_owned()),
+        ("/api/demo/confirm", format!("password={}", encode(PASSWORD))),
+        ("/api/demo/sign-in", sign_in_form("csrf@example.com", PASSWORD)),
+        ("/api/demo/sign-out", String::new()),
+        ("/api/demo/admin/revoke-all", "user_id=x".to_owned()),
+    ];
+    for headers in &refused_as {
+        for (path, form) in &posts {
+            let mut call = Call::post(path, form).cookie(&cookie).from(client(1));
+            for (name, value) in headers {
+                call = call.header(name, value.clone());
+            }
+            let reply = server.send(call).await;
+            assert_eq!(
+                (reply.status, reply.body.as_str()),
+                (403, r#"{"Invalid":"error-cross-site"}"#),
+                "{path} {headers:?}"
+            );
+        }
+    }
+    // The session survived every attempt.
+    assert_eq!(server.send(Call::post("/api/demo/me", "").cookie(&cookie).from(client(1))).await.status, 200);
+    // A trusted origin passes; so does a client that sends no browser headers at all (no ambient cookie to ride).
+    let trusted = Call::post("/api/sessions/revoke-others", "")
+        .cookie(&cookie)
+        .header("Sec-Fetch-Site", "same-site")
+        .header("Origin", "http://admin.example.test");
+    assert_eq!(server.send(trusted).await.status, 200);
+    let bare = server.send(Call::post("/api/sessions/revoke-others", "").cookie(&cookie)).await;
+    assert_eq!(bare.status, 200, "{bare:?}");
+}
+
+#[tokio::test]
+async fn sign_in_never_redirects_to_another_site() {
+    let server = start(&[]).await;
+    server.sign_up("next@example.com", PASSWORD, client(1)).await;
+    for next in ["/\t/evil.example/", "//evil.example/", "/\\evil.example", "https://evil.example/", "/\u{202e}/x"] {
+        let form = format!("{}&next={}", sign_in_form("next@example.com", PASSWORD), encode(next));
+        let mut call = Call::post("/api/demo/sign-in", &form).from(client(1));
+        call.accept = "text/html";
+        let reply = server.send(call).await;
+        assert_eq!(reply.header("location"), Some("/"), "{next:?}: {reply:?}");
+    }
+}
+
+#[tokio::test]
+async fn one_account_cannot_read_another_accounts_failed_sign_ins() {
+    let server = start(&[]).await;
+    server.sign_up("victim@example.com", PASSWORD, client(1)).await;
+    let typo = sign_in_form("victim@example.com", "a wrong password");
+    server.send(Call::post("/api/demo/sign-in", &typo).from(client(9))).await;
+    // The attack: register the victim's email with an invisible character, then read "your" history.
+    for disguised in ["victim@example.com\u{1}", "vic\u{200b}tim@example.com", "\u{202e}moc.elpmaxe@mitciv"] {
+        let form = sign_in_form(disguised, PASSWORD);
+        let reply = server.send(Call::post("/api/demo/sign-up", &form).from(client(2))).await;
+        assert_eq!((reply.status, reply.body.as_str()), (400, r#"{"Invalid":"error-email-hidden-characters"}"#));
+    }
+    // Signing in with such an identity is a failure of its own, never recorded against the victim.
+    let form = sign_in_form("victim@example.com\u{1}", PASSWORD);
+    assert_eq!(server.send(Call::post("/api/demo/sign-in", &form).from(client(3))).await.status, 400);
+    assert_eq!(reasons(&server, "victim@example.com").await, ["invalid_credentials"]);
+    let attacker = server.sign_up("attacker@example.com", PASSWORD, client(2)).await;
+    let history = server.send(Call::post("/api/sessions/history", "page=0").cookie(&attacker).from(client(2))).await;
+    assert_eq!(history.status, 200);
+    assert!(!history.body.contains("failed_login") && !history.body.contains("127.10.0.10"), "{}", history.body);
+}
+
+#[tokio::test]
+async fn malformed_arguments_get_a_400_with_our_own_words() {
+    let server = start(&[]).await;
+    let cookie = server.sign_up("args@example.com", PASSWORD, client(1)).await;
+    let bad_request = r#"{"Invalid":"error-bad-request"}"#;
+    for (content_type, body) in [
+        ("application/x-www-form-urlencoded", "page=1e30"),
+        ("application/x-www-form-urlencoded", "page=-1"),
+        ("application/x-www-form-urlencoded", "page=1&page=2"),
+        ("application/x-www-form-urlencoded", ""),
+        ("application/x-www-form-urlencoded", "page=%ZZ"),
+        ("application/json", r#"{"page": 1e30"#),
+        (
+            "multipart/form-data; boundary=x",
+            "--x\r\nContent-Disposition: form-data; name=\"page\"\r\n\r\n1\r\n--x--\r\n",
+        ),
+    ] {
+        let mut call = Call::post("/api/sessions/history", body).cookie(&cookie);
+        call.content_type = content_type;
+        let reply = server.send(call).await;
+        assert_eq!((reply.status, reply.body.as_str()), (400, bad_request), "{content_type} {body:?}");
+    }
+    // A link cannot make a page say what it likes: `__err` shows only our own messages.
+    let chosen = r#"{"Invalid":"Your account is locked. Call +1 555 0100"}"#;
+    let err = base64_url(chosen.as_bytes());
+    let page = server.get(&format!("/signin?__path=%2Fapi%2Fdemo%2Fsign-in&__err={err}")).await;
+    assert!(!page.body.contains("555 0100") && !page.body.contains("Unknown localization key"), "{}", page.body);
+}
+
+fn base64_url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    while !out.len().is_multiple_of(4) {
+        out.push('=');
+    }
+    out
+}
