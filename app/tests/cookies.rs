@@ -72,3 +72,24 @@ async fn rows_whose_cookie_cannot_exist_any_more_are_ended_by_the_sweep() {
     assert_eq!(live, [recent.session_id]);
     assert_eq!(column(&h.store, &abandoned.session_id, "ended_reason").await.as_deref(), Some("expired"));
 }
+
+/// A shared cache must never store someone's session cookie: responses marked cacheable (static assets) do not
+/// carry the refresh; the next private response does.
+#[tokio::test]
+async fn cacheable_responses_never_carry_the_session_cookie() {
+    use axum::routing::get;
+    use http::{header, Request};
+    let clock = Clock::new();
+    let c = clock.clone();
+    let h = harness_with(move |config| c.install(config)).await;
+    let assets = axum::Router::new()
+        .route("/pkg/app.wasm", get(|| async { ([(header::CACHE_CONTROL, "public, max-age=31536000")], "wasm") }))
+        .layer(h.sessions.layer());
+    let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+    let cookie = pair(&signed.set_cookies[0]);
+    clock.advance(10 * MIN);
+    let req = Request::get("/pkg/app.wasm").header(header::COOKIE, &cookie).body(axum::body::Body::empty()).unwrap();
+    assert_eq!(max_age(&call(&assets, req).await.set_cookie), None, "a cacheable asset set the session cookie");
+    clock.advance(10 * MIN);
+    assert_eq!(max_age(&get_me(&app(&h.sessions), &cookie).await.set_cookie), Some(400 * 86_400));
+}

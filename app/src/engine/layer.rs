@@ -105,7 +105,8 @@ where
                     HeaderValue::from_static(super::device::ACCEPT_CH),
                 );
             }
-            if let Some((raw, remaining)) = refresh.filter(|_| !sets_cookie(&res, &sessions.config().cookie_name)) {
+            let refresh = refresh.filter(|_| !sets_cookie(&res, &sessions.config().cookie_name) && private(&res));
+            if let Some((raw, remaining)) = refresh {
                 if let Ok(value) = HeaderValue::from_str(&token::refreshed_cookie(sessions.config(), &raw, remaining)) {
                     res.headers_mut().append(header::SET_COOKIE, value);
                 }
@@ -245,6 +246,15 @@ impl Sessions {
             current: parts.extensions.get::<CurrentSession>().cloned(),
         }
     }
+}
+
+/// Whether a response may carry the session cookie: not one a shared cache could store and hand to someone else
+/// (a static asset marked `public` or with a lifetime). Such a request only skips one refresh.
+fn private(res: &Response<Body>) -> bool {
+    res.headers().get_all(header::CACHE_CONTROL).iter().all(|v| {
+        let v = v.to_str().unwrap_or_default().to_ascii_lowercase();
+        v.contains("private") || v.contains("no-store") || !(v.contains("public") || v.contains("max-age"))
+    })
 }
 
 fn sets_cookie(res: &Response<Body>, name: &str) -> bool {
