@@ -237,11 +237,24 @@ async fn a_session_and_its_login_event_commit_together(store: Store) {
         ..Default::default()
     };
     // The event is refused (an unknown kind): the row must not be left behind without it.
-    assert!(store.store().insert(&row, "digest-1", Some(&login("bogus")), 100, &prune).await.is_err());
+    assert!(store
+        .store()
+        .insert(&row, "digest-1", Some(&login("bogus")), &Default::default(), 100, &prune)
+        .await
+        .is_err());
     assert_eq!(store.count("SELECT COUNT(*) FROM sessions").await, 0, "a row was committed without its event");
-    store.store().insert(&row, "digest-1", Some(&login("login")), 100, &prune).await.unwrap();
+    store.store().insert(&row, "digest-1", Some(&login("login")), &Default::default(), 100, &prune).await.unwrap();
     assert_eq!(store.count("SELECT COUNT(*) FROM sessions").await, 1);
     assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 1);
+
+    // A later sign-in from the same session fails: the session it would have replaced must still be live (an
+    // outage never signs anybody out).
+    let next = SessionRecord { id: uuid::Uuid::now_v7().to_string(), ..row.clone() };
+    let replaces = leptos_sessions::engine::store::Replaces { previous: Some(&id), ..Default::default() };
+    assert!(store.store().insert(&next, "digest-2", Some(&login("bogus")), &replaces, 100, &prune).await.is_err());
+    assert_eq!(store.live("u1").await.into_iter().map(|r| r.id).collect::<Vec<_>>(), [id.clone()]);
+    store.store().insert(&next, "digest-2", Some(&login("login")), &replaces, 100, &prune).await.unwrap();
+    assert_eq!(store.live("u1").await.into_iter().map(|r| r.id).collect::<Vec<_>>(), [next.id.clone()]);
 }
 
 /// At the cap, signing in again on a browser that is already signed in replaces that browser's own row; it must

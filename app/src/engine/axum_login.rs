@@ -22,7 +22,7 @@ use tower_sessions::Session;
 
 use super::layer::{peer_ip, refuse, Resolved};
 use super::origin::is_cross_site;
-use super::store::{AppInstall, Ending, SessionRecord};
+use super::store::{AppInstall, Ending, Replaces, SessionRecord};
 use super::token::{device_cookie, set_cookie_value, Token};
 use super::{Auth, CurrentSession, Error, RequestMeta, Sessions, SignedIn};
 
@@ -316,18 +316,20 @@ async fn adopt(
     };
     // The browser's older rows for this user are unreachable (its record holds no token): they end first, as at
     // a sign-in, so the cap below counts only devices the user really has.
-    let app = row.app_name.as_deref().map(|app_name| AppInstall {
-        app_name,
-        device_model: row.device_model.as_deref(),
-        os_name: row.os_name.as_deref(),
-    });
-    let supersede = sessions.store().supersede(user_id, &row.id, Some(&device_id), None, app.as_ref(), now);
-    sessions.isolate_async("supersede", supersede).await;
+    let replaces = Replaces {
+        device_id: Some(&device_id),
+        previous: None,
+        app: row.app_name.as_deref().map(|app_name| AppInstall {
+            app_name,
+            device_model: row.device_model.as_deref(),
+            os_name: row.os_name.as_deref(),
+        }),
+    };
 
     let token = Token::generate();
     let prune = Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
     let cap = sessions.config().session_cap;
-    let pruned = match sessions.store().insert(&row, &token.digest(), None, cap, &prune).await {
+    let pruned = match sessions.store().insert(&row, &token.digest(), None, &replaces, cap, &prune).await {
         Ok(pruned) => pruned,
         Err(err) => {
             tracing::warn!(error = %err, "could not adopt an axum-login session; it stays unlisted for now");

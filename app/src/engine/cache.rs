@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::store::{
-    AppInstall, CountryCount, CountrySort, Ended, Ending, Event, FailureSort, Fingerprint, HourCount, LiveSession,
-    Page, Place, SessionFilter, SessionRecord, SessionSort, SessionStore,
+    CountryCount, CountrySort, Ended, Ending, Event, FailureSort, Fingerprint, HourCount, LiveSession, Page, Place,
+    Replaces, SessionFilter, SessionRecord, SessionSort, SessionStore,
 };
 
 const SHARDS: usize = 16;
@@ -270,10 +270,15 @@ impl SessionStore for Invalidating {
         row: &SessionRecord,
         token_digest: &str,
         login: Option<&Event>,
+        replaces: &Replaces<'_>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
-        let result = self.inner.insert(row, token_digest, login, cap, prune).await;
+        let result = self.inner.insert(row, token_digest, login, replaces, cap, prune).await;
+        // Superseded rows are not in `result`: the user's cached entries go whenever a row was replaced.
+        if replaces.device_id.is_some() || replaces.previous.is_some() || replaces.app.is_some() {
+            self.cache.invalidate_user(&row.user_id);
+        }
         self.ended(&result);
         result
     }
@@ -345,22 +350,6 @@ impl SessionStore for Invalidating {
     async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
         let result = self.inner.end_others(user_id, keep, ending).await;
         self.cache.invalidate_user(user_id);
-        result
-    }
-
-    async fn supersede(
-        &self,
-        user_id: &str,
-        keep: &str,
-        device_id: Option<&str>,
-        previous: Option<&str>,
-        app: Option<&AppInstall<'_>>,
-        at: OffsetDateTime,
-    ) -> Result<u64, sqlx::Error> {
-        let result = self.inner.supersede(user_id, keep, device_id, previous, app, at).await;
-        if !matches!(result, Ok(0)) {
-            self.cache.invalidate_user(user_id);
-        }
         result
     }
 

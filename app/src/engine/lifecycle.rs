@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::auth::{classify, Auth};
 use super::device::{truncate, DeviceInfo};
-use super::store::{AppInstall, Ended, Ending, Event, Fingerprint, SessionRecord};
+use super::store::{AppInstall, Ended, Ending, Event, Fingerprint, Replaces, SessionRecord};
 use super::token::{device_cookie, removal_cookie, Token};
 use super::{CurrentSession, Error, RequestMeta, Sessions};
 use std::net::IpAddr;
@@ -70,16 +70,18 @@ impl Sessions {
             last_seen_ip: seen.ip.clone(),
             ..SessionRecord::default()
         };
-        // This browser's previous row (and the same app install's) ends first, so the cap below counts the devices
-        // the user really has: signing in again at the cap must not evict some other device.
-        let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
-        let app = row.app_name.as_deref().map(|app_name| AppInstall {
-            app_name,
-            device_model: row.device_model.as_deref(),
-            os_name: row.os_name.as_deref(),
-        });
-        let supersede = self.store().supersede(user_id, &row.id, Some(&device_id), previous, app.as_ref(), now);
-        self.isolate_async("supersede", supersede).await;
+        // This browser's previous row (and the same app install's) is replaced in the insert's transaction, before
+        // the cap counts: signing in again at the cap must not evict some other device, and a sign-in that fails
+        // ends nothing.
+        let replaces = Replaces {
+            device_id: Some(&device_id),
+            previous: meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str()),
+            app: row.app_name.as_deref().map(|app_name| AppInstall {
+                app_name,
+                device_model: row.device_model.as_deref(),
+                os_name: row.os_name.as_deref(),
+            }),
+        };
 
         let fingerprint = Fingerprint {
             device_type: &row.device_type,
@@ -109,7 +111,7 @@ impl Sessions {
         let prune =
             Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
         let cap = self.config().session_cap;
-        let pruned = self.store().insert(&row, &token.digest(), event.as_ref(), cap, &prune).await?;
+        let pruned = self.store().insert(&row, &token.digest(), event.as_ref(), &replaces, cap, &prune).await?;
         for one in &pruned {
             self.emit_ended(one, Some(("system", "pruned")));
         }

@@ -152,6 +152,15 @@ pub struct Ending<'a> {
     pub request_id: Option<&'a str>,
 }
 
+/// The rows a new sign-in replaces: the user's live rows on this browser (`device_id`), the session the browser
+/// was signed in with (`previous`), and rows of the same native app install (`app`).
+#[derive(Clone, Debug, Default)]
+pub struct Replaces<'a> {
+    pub device_id: Option<&'a str>,
+    pub previous: Option<&'a str>,
+    pub app: Option<AppInstall<'a>>,
+}
+
 /// A native app on one device: its WebView and its native HTTP client are one device row.
 #[derive(Clone, Debug)]
 pub struct AppInstall<'a> {
@@ -172,14 +181,17 @@ pub struct Fingerprint<'a> {
 /// What a backend must do. Every method is one statement or one transaction; none parses or decides policy.
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Inserts a new live row whose token digest is `token_digest` and its `login` event, then ends the user's
-    /// oldest other live rows beyond `cap` with `prune` (never the new row), in one transaction that serializes
-    /// concurrent sign-ins: a crash can never leave a live row without the event that explains it.
+    /// One sign-in, in one transaction that serializes concurrent sign-ins of the user: quietly ends (`superseded`)
+    /// the rows the new one `replaces`, inserts the new live row whose token digest is `token_digest` with its
+    /// `login` event, then ends the user's oldest other live rows beyond `cap` with `prune` (never the new row). A
+    /// crash can never leave a live row without the event that explains it, a failed sign-in ends nothing, and the
+    /// cap counts only devices the user really has.
     async fn insert(
         &self,
         row: &SessionRecord,
         token_digest: &str,
         login: Option<&Event>,
+        replaces: &Replaces<'_>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error>;
@@ -232,18 +244,6 @@ pub trait SessionStore: Send + Sync {
 
     /// Ends every live row of `user_id` except `keep`, one event each. Returns the ended rows.
     async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error>;
-
-    /// Quietly ends `user_id`'s other live rows on this browser (`device_id`), the row `previous`, and rows of the
-    /// same native app install (`app`: same app, model and OS), as superseded.
-    async fn supersede(
-        &self,
-        user_id: &str,
-        keep: &str,
-        device_id: Option<&str>,
-        previous: Option<&str>,
-        app: Option<&AppInstall<'_>>,
-        at: OffsetDateTime,
-    ) -> Result<u64, sqlx::Error>;
 
     /// Sets `auth_detail.second_factor` on a live row.
     async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error>;

@@ -8,8 +8,8 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    AppInstall, CountryCount, CountrySort, Ended, Ending, Event, FailureGroup, FailureKey, FailureSort, Fingerprint,
-    HourCount, LiveSession, Page, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
+    CountryCount, CountrySort, Ended, Ending, Event, FailureGroup, FailureKey, FailureSort, Fingerprint, HourCount,
+    LiveSession, Page, Place, Replaces, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
 };
 
 /// The multi-instance backend: every server instance shares one PostgreSQL database.
@@ -237,12 +237,30 @@ impl SessionStore for PgStore {
         r: &SessionRecord,
         token_digest: &str,
         login: Option<&Event>,
+        replaces: &Replaces<'_>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
         let now = r.created_at.unwrap_or(prune.at);
         let mut tx = self.pool.begin().await?;
         lock_user(&mut tx, &r.user_id).await?;
+        let app = replaces.app.as_ref();
+        sqlx::query(
+            "UPDATE sessions SET ended_at = $1, ended_reason = 'superseded'
+             WHERE user_id = $2 AND ended_at IS NULL
+               AND (device_id = $3 OR id = $4
+                    OR ($5::text IS NOT NULL AND app_name = $5 AND device_model IS NOT DISTINCT FROM $6
+                        AND os_name IS NOT DISTINCT FROM $7))",
+        )
+        .bind(now)
+        .bind(&r.user_id)
+        .bind(replaces.device_id.and_then(uid))
+        .bind(replaces.previous.and_then(uid))
+        .bind(app.map(|a| a.app_name))
+        .bind(app.and_then(|a| a.device_model))
+        .bind(app.and_then(|a| a.os_name))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
                 ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
@@ -367,35 +385,6 @@ impl SessionStore for PgStore {
         let ended = end_events(&mut tx, rows, e).await?;
         tx.commit().await?;
         Ok(ended)
-    }
-
-    async fn supersede(
-        &self,
-        user_id: &str,
-        keep: &str,
-        device_id: Option<&str>,
-        previous: Option<&str>,
-        app: Option<&AppInstall<'_>>,
-        at: OffsetDateTime,
-    ) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE sessions SET ended_at = $1, ended_reason = 'superseded'
-             WHERE user_id = $2 AND id <> $3 AND ended_at IS NULL
-               AND (device_id = $4 OR id = $5
-                    OR ($6::text IS NOT NULL AND app_name = $6 AND device_model IS NOT DISTINCT FROM $7
-                        AND os_name IS NOT DISTINCT FROM $8))",
-        )
-        .bind(at)
-        .bind(user_id)
-        .bind(uid(keep))
-        .bind(device_id.and_then(uid))
-        .bind(previous.and_then(uid))
-        .bind(app.map(|a| a.app_name))
-        .bind(app.and_then(|a| a.device_model))
-        .bind(app.and_then(|a| a.os_name))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
     }
 
     async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {

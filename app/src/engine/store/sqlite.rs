@@ -7,8 +7,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
 use super::{
-    AppInstall, CountryCount, CountrySort, Ended, Ending, Event, FailureGroup, FailureKey, FailureSort, Fingerprint,
-    HourCount, LiveSession, Page, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
+    CountryCount, CountrySort, Ended, Ending, Event, FailureGroup, FailureKey, FailureSort, Fingerprint, HourCount,
+    LiveSession, Page, Place, Replaces, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
 };
 
 /// The embedded default: a SQLite file (created and migrated on open). Timestamps are unix milliseconds.
@@ -359,6 +359,7 @@ impl SessionStore for SqliteStore {
         r: &SessionRecord,
         token_digest: &str,
         login: Option<&Event>,
+        replaces: &Replaces<'_>,
         cap: usize,
         prune: &Ending<'_>,
     ) -> Result<Vec<Ended>, sqlx::Error> {
@@ -367,6 +368,23 @@ impl SessionStore for SqliteStore {
             let now = r.created_at.unwrap_or(prune.at);
             // IMMEDIATE takes the write lock up front, so concurrent sign-ins of one user count each other correctly.
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let app = replaces.app.as_ref();
+            let superseded = sqlx::query(
+                "UPDATE sessions SET ended_at = ?1, ended_reason = 'superseded'
+                 WHERE user_id = ?2 AND ended_at IS NULL
+                   AND (device_id = ?3 OR id = ?4
+                        OR (?5 IS NOT NULL AND app_name = ?5 AND device_model IS ?6 AND os_name IS ?7))",
+            )
+            .bind(ms(now))
+            .bind(&r.user_id)
+            .bind(replaces.device_id)
+            .bind(replaces.previous)
+            .bind(app.map(|a| a.app_name))
+            .bind(app.and_then(|a| a.device_model))
+            .bind(app.and_then(|a| a.os_name))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             sqlx::query(
                 "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
                     ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
@@ -404,10 +422,10 @@ impl SessionStore for SqliteStore {
             }
             let ended = prune_in(&mut tx, &r.user_id, Some(&r.id), cap, prune).await?;
             tx.commit().await?;
-            Ok(ended)
+            Ok((ended, superseded))
         }
         .await;
-        self.announced(result, |ended| !ended.is_empty())
+        self.announced(result, |(ended, superseded)| !ended.is_empty() || *superseded > 0).map(|(ended, _)| ended)
     }
 
     async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
@@ -505,39 +523,6 @@ impl SessionStore for SqliteStore {
         }
         .await;
         self.announced(result, |ended| !ended.is_empty())
-    }
-
-    async fn supersede(
-        &self,
-        user_id: &str,
-        keep: &str,
-        device_id: Option<&str>,
-        previous: Option<&str>,
-        app: Option<&AppInstall<'_>>,
-        at: OffsetDateTime,
-    ) -> Result<u64, sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let result = async {
-            let done = sqlx::query(
-                "UPDATE sessions SET ended_at = ?1, ended_reason = 'superseded'
-                 WHERE user_id = ?2 AND id <> ?3 AND ended_at IS NULL
-                   AND (device_id = ?4 OR id = ?5
-                        OR (?6 IS NOT NULL AND app_name = ?6 AND device_model IS ?7 AND os_name IS ?8))",
-            )
-            .bind(ms(at))
-            .bind(user_id)
-            .bind(keep)
-            .bind(device_id)
-            .bind(previous)
-            .bind(app.map(|a| a.app_name))
-            .bind(app.and_then(|a| a.device_model))
-            .bind(app.and_then(|a| a.os_name))
-            .execute(&self.pool)
-            .await?;
-            Ok(done.rows_affected())
-        }
-        .await;
-        self.announced(result, |n| *n > 0)
     }
 
     async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
