@@ -50,7 +50,15 @@ pub fn visible_identity(identity: &str) -> String {
 }
 
 fn is_hidden(c: char) -> bool {
-    c.is_control() || is_format_char(c) || (c.is_whitespace() && c != ' ')
+    c.is_control() || is_format_char(c) || is_default_ignorable(c) || (c.is_whitespace() && c != ' ')
+}
+
+/// Characters that render as nothing (Unicode's Default_Ignorable_Code_Point beyond the format characters: the
+/// combining grapheme joiner, Hangul fillers, variation selectors) or as a blank (the Braille blank).
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x034F | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F | 0x2800 | 0x3164 | 0xFE00..=0xFE0F | 0xFFA0
+        | 0xFFF0..=0xFFF8 | 0xE0000..=0xE0FFF)
 }
 
 /// Unicode's format characters (general category Cf): bidi embeddings, overrides and isolates, zero-width
@@ -78,7 +86,9 @@ mod tests {
     #[test]
     fn hidden_characters_never_collapse_into_another_identity() {
         let victim = normalize_identity("victim@example.com");
-        for hidden in ['\u{1}', '\u{7f}', '\u{85}', '\u{200b}', '\u{202e}', '\u{2066}', '\u{feff}', '\u{e0041}'] {
+        let hidden = ['\u{1}', '\u{7f}', '\u{85}', '\u{200b}', '\u{202e}', '\u{2066}', '\u{feff}', '\u{e0041}'];
+        let ignorable = ['\u{34f}', '\u{115f}', '\u{3164}', '\u{fe0f}', '\u{ffa0}', '\u{2800}', '\u{e0100}'];
+        for hidden in hidden.into_iter().chain(ignorable) {
             let mut typed = vec![format!("vic{hidden}tim@example.com")];
             // At either end a whitespace control (U+0085) is trimmed like a space: the same identity everywhere.
             if !hidden.is_whitespace() {

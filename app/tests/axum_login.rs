@@ -17,7 +17,7 @@ use axum::{Extension, Form, Router};
 use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
 use http::request::Parts;
 use http::{header, Request};
-use leptos_sessions::engine::{Auth, AxumLogin, Config, CurrentSession, Error, Sessions};
+use leptos_sessions::engine::{Auth, AxumLogin, Config, CurrentSession, Error, PgStore, SessionRecord, Sessions};
 use tower::ServiceExt;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions_sqlx_store::{sqlx as sqlx08, PostgresStore};
@@ -207,6 +207,15 @@ struct App {
     pool: sqlx08::PgPool,
     schema: String,
     registry: common::Harness,
+    /// The schema of the registry when it is on PostgreSQL instead of `registry`'s SQLite file.
+    pg_registry: Option<String>,
+}
+
+/// Where the test app keeps the registry.
+#[derive(Clone, Copy, Debug)]
+enum Registry {
+    Sqlite,
+    Postgres,
 }
 
 async fn app() -> Option<App> {
@@ -214,6 +223,10 @@ async fn app() -> Option<App> {
 }
 
 async fn app_with(tweak: impl FnOnce(Config) -> Config) -> Option<App> {
+    app_on(Registry::Sqlite, tweak).await
+}
+
+async fn app_on(on: Registry, tweak: impl FnOnce(Config) -> Config) -> Option<App> {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let url = match std::env::var("SESSIONS_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => url,
@@ -238,9 +251,24 @@ async fn app_with(tweak: impl FnOnce(Config) -> Config) -> Option<App> {
             .build(),
     );
 
-    // The registry keeps its own tables (SQLite here); the app's sessions stay in its tower-sessions store.
-    let registry = common::harness_with(tweak).await;
-    let sessions = registry.sessions.clone();
+    // The registry keeps its own tables (SQLite, or a schema of its own on PostgreSQL); the app's sessions stay in
+    // its tower-sessions store.
+    let (registry, sessions, pg_registry) = match on {
+        Registry::Sqlite => {
+            let registry = common::harness_with(tweak).await;
+            let sessions = registry.sessions.clone();
+            (registry, sessions, None)
+        }
+        Registry::Postgres => {
+            let registry_schema = format!("axum_login_registry_{}", uuid::Uuid::new_v4().simple());
+            sqlx08::query(&format!("CREATE SCHEMA \"{registry_schema}\"")).execute(&pool).await.unwrap();
+            let options =
+                url.parse::<sqlx::postgres::PgConnectOptions>().unwrap().options([("search_path", &registry_schema)]);
+            let store = PgStore::connect_with(options).await.unwrap();
+            let config = tweak(Config::new(common::SECRET).unwrap().secure_cookies(false));
+            (common::harness().await, Sessions::new(config, store), Some(registry_schema))
+        }
+    };
     // ANCHOR: router
     let adapter = AxumLogin::new(sessions.clone());
     let router = Router::new()
@@ -256,7 +284,37 @@ async fn app_with(tweak: impl FnOnce(Config) -> Config) -> Option<App> {
         .layer(adapter.layer::<Backend>())
         .layer(auth_layer);
     // ANCHOR_END: router
-    Some(App { router, before, store, backend, sessions, pool, schema, registry })
+    Some(App { router, before, store, backend, sessions, pool, schema, registry, pg_registry })
+}
+
+impl App {
+    /// Every registry row of the user, ended ones too.
+    async fn rows(&self, user_id: &str) -> Vec<SessionRecord> {
+        let rows = self.sessions.store().rows_after("", 10_000).await.unwrap();
+        rows.into_iter().filter(|r| r.user_id == user_id).collect()
+    }
+
+    /// How many "every session ended" times the registry keeps for the user (0 or 1).
+    async fn not_before_rows(&self, user_id: &str) -> i64 {
+        match &self.pg_registry {
+            None => sqlx::query_scalar("SELECT COUNT(*) FROM sessions_not_before WHERE user_id = ?")
+                .bind(user_id)
+                .fetch_one(self.registry.store.pool())
+                .await
+                .unwrap(),
+            Some(schema) => {
+                let sql = format!("SELECT COUNT(*) FROM \"{schema}\".sessions_not_before WHERE user_id = $1");
+                sqlx08::query_scalar(&sql).bind(user_id).fetch_one(&self.pool).await.unwrap()
+            }
+        }
+    }
+
+    /// Drops the test's schemas (a failed test keeps them for inspection).
+    async fn cleanup(self) {
+        for schema in std::iter::once(&self.schema).chain(&self.pg_registry) {
+            sqlx08::query(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&self.pool).await.unwrap();
+        }
+    }
 }
 
 /// One browser: its cookies and user agent.
@@ -275,16 +333,25 @@ impl Browser {
     }
 
     async fn send_to(&mut self, router: &Router, method: &str, path: &str, form: &str) -> (StatusCode, String) {
+        let res = router.clone().oneshot(self.request(method, path, form)).await.unwrap();
+        self.absorb(res).await
+    }
+
+    /// A request as this browser would send it now.
+    fn request(&self, method: &str, path: &str, form: &str) -> Request<axum::body::Body> {
         let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-        let req = Request::builder()
+        Request::builder()
             .method(method)
             .uri(path)
             .header(header::USER_AGENT, self.ua)
             .header(header::COOKIE, cookie)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(axum::body::Body::from(form.to_owned()))
-            .unwrap();
-        let res = router.clone().oneshot(req).await.unwrap();
+            .unwrap()
+    }
+
+    /// Takes in a response's cookies; returns its status and body.
+    async fn absorb(&mut self, res: http::Response<axum::body::Body>) -> (StatusCode, String) {
         for set in res.headers().get_all(header::SET_COOKIE) {
             let set = set.to_str().unwrap();
             let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
@@ -525,4 +592,115 @@ async fn the_raw_token_in_the_tower_sessions_record_never_reaches_the_registry_o
     }
 
     sqlx08::query(&format!("DROP SCHEMA \"{}\" CASCADE", app.schema)).execute(&app.pool).await.unwrap();
+}
+
+const ADA: &str = "email=ada%40example.com&password=first+password";
+
+/// A session from before the adapter that was quiet when its user ended every session ("sign out everywhere else",
+/// a password change, an administrator's revoke-all) had no row to end; its next request must not bring it back as
+/// a device. Sessions signed in through the adapter afterwards are not affected.
+#[tokio::test]
+async fn ending_every_session_also_ends_the_quiet_ones_from_before_the_adapter() {
+    ending_every_session_ends_the_quiet_ones(Registry::Sqlite).await;
+}
+
+#[tokio::test]
+async fn ending_every_session_also_ends_the_quiet_ones_from_before_the_adapter_registry_on_postgres() {
+    ending_every_session_ends_the_quiet_ones(Registry::Postgres).await;
+}
+
+async fn ending_every_session_ends_the_quiet_ones(on: Registry) {
+    for action in ["revoke-others", "password", "end_all"] {
+        let Some(app) = app_on(on, |config| config).await else { return };
+        let context = format!("{on:?}, {action}");
+        let mut quiet = Browser::new(FIREFOX);
+        assert_eq!(quiet.send_to(&app.before, "POST", "/login", ADA).await.0, StatusCode::OK);
+        let mut b = Browser::new(common::CHROME_MAC);
+        match action {
+            "revoke-others" => {
+                b.login(&app, "first password").await;
+                let (_, ended) = b.send(&app, "POST", "/devices/revoke-others", "").await;
+                assert_eq!(ended, "0", "{context}: no device was listed to end");
+            }
+            "password" => {
+                b.login(&app, "first password").await;
+                let (status, _) = b.send(&app, "POST", "/password", "password=second+password").await;
+                assert_eq!(status, StatusCode::NO_CONTENT, "{context}");
+            }
+            // An administrator's revoke-all while the user had no listed device at all.
+            _ => assert_eq!(app.sessions.end_all("user-ada", "admin_revoked", Some("admin:7")).await.unwrap(), 0),
+        }
+
+        assert_eq!(quiet.me(&app).await, StatusCode::UNAUTHORIZED, "{context}: the quiet session came back");
+        assert!(!quiet.has_record(&app).await, "{context}: its tower-sessions record is deleted");
+        assert_eq!(quiet.me(&app).await, StatusCode::UNAUTHORIZED, "{context}");
+        let rows = app.rows("user-ada").await;
+        assert!(rows.iter().all(|r| r.browser_name.as_deref() != Some("Firefox")), "{context}: {rows:?}");
+
+        // Sessions signed in through the adapter afterwards are devices as always.
+        if action != "end_all" {
+            assert_eq!(b.me(&app).await, StatusCode::OK, "{context}");
+        }
+        let password = if action == "password" { "second password" } else { "first password" };
+        let mut later = Browser::new(IPHONE);
+        later.login(&app, password).await;
+        assert_eq!(later.me(&app).await, StatusCode::OK, "{context}");
+        let (_, list) = later.send(&app, "GET", "/devices", "").await;
+        assert!(!list.contains("Firefox"), "{context}: {list}");
+        assert_eq!(list.lines().count(), if action == "end_all" { 1 } else { 2 }, "{context}: {list}");
+
+        // Erasure takes the user's time with the rest, and ends nobody else's.
+        app.sessions.end_all("user-bob", "admin_revoked", None).await.unwrap();
+        assert_eq!(app.not_before_rows("user-ada").await, 1, "{context}");
+        app.sessions.forget("user-ada", &[]).await.unwrap();
+        assert_eq!(app.not_before_rows("user-ada").await, 0, "{context}: erasure left the user's time behind");
+        assert_eq!(app.not_before_rows("user-bob").await, 1, "{context}");
+        app.cleanup().await;
+    }
+}
+
+/// A page load fires several requests at once: a session from before the adapter is adopted by one of them, and the
+/// others find its token instead of adopting it again (rows nobody holds would count toward the cap). The same
+/// burst from such a session that its user ended is signed out on every request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_requests_of_a_session_from_before_the_adapter_adopt_it_once() {
+    concurrent_first_requests_adopt_once(Registry::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_requests_of_a_session_from_before_the_adapter_adopt_it_once_registry_on_postgres() {
+    concurrent_first_requests_adopt_once(Registry::Postgres).await;
+}
+
+async fn concurrent_first_requests_adopt_once(on: Registry) {
+    let Some(app) = app_on(on, |config| config).await else { return };
+    let mut old = Browser::new(FIREFOX);
+    assert_eq!(old.send_to(&app.before, "POST", "/login", ADA).await.0, StatusCode::OK);
+    let burst: Vec<_> =
+        (0..6).map(|_| tokio::spawn(app.router.clone().oneshot(old.request("GET", "/me", "")))).collect();
+    for one in burst {
+        let (status, _) = old.absorb(one.await.unwrap().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{on:?}");
+    }
+    let rows = app.rows("user-ada").await;
+    assert_eq!(rows.len(), 1, "{on:?}: adopted once: {rows:?}");
+    // The record keeps the token of that one row.
+    let (status, list) = old.send(&app, "GET", "/devices", "").await;
+    assert_eq!(status, StatusCode::OK, "{on:?}");
+    assert_eq!(list.lines().collect::<Vec<_>>(), [format!("{} Firefox", rows[0].id)], "{on:?}");
+    assert_eq!(app.rows("user-ada").await.len(), 1, "{on:?}");
+
+    // Another quiet session of the user, then a revoke-all: a burst of its requests is signed out, every one.
+    let mut quiet = Browser::new(IPHONE);
+    assert_eq!(quiet.send_to(&app.before, "POST", "/login", ADA).await.0, StatusCode::OK);
+    app.sessions.end_all("user-ada", "admin_revoked", Some("admin:7")).await.unwrap();
+    let burst: Vec<_> =
+        (0..6).map(|_| tokio::spawn(app.router.clone().oneshot(quiet.request("GET", "/me", "")))).collect();
+    for one in burst {
+        let (status, _) = quiet.absorb(one.await.unwrap().unwrap()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{on:?}");
+    }
+    assert!(!quiet.has_record(&app).await, "{on:?}");
+    assert_eq!(app.rows("user-ada").await.len(), 1, "{on:?}: only the first session's row, now ended");
+    app.cleanup().await;
 }

@@ -252,9 +252,9 @@ async fn a_session_and_its_login_event_commit_together(store: Store) {
     let next = SessionRecord { id: uuid::Uuid::now_v7().to_string(), ..row.clone() };
     let replaces = leptos_sessions::engine::store::Replaces { previous: Some(&id), ..Default::default() };
     assert!(store.store().insert(&next, "digest-2", Some(&login("bogus")), &replaces, 100, &prune).await.is_err());
-    assert_eq!(store.live("u1").await.into_iter().map(|r| r.id).collect::<Vec<_>>(), [id.clone()]);
+    assert_eq!(store.live("u1").await.into_iter().map(|r| r.id).collect::<Vec<_>>(), std::slice::from_ref(&id));
     store.store().insert(&next, "digest-2", Some(&login("login")), &replaces, 100, &prune).await.unwrap();
-    assert_eq!(store.live("u1").await.into_iter().map(|r| r.id).collect::<Vec<_>>(), [next.id.clone()]);
+    assert_eq!(store.live("u1").await.into_iter().map(|r| r.id).collect::<Vec<_>>(), std::slice::from_ref(&next.id));
 }
 
 /// At the cap, signing in again on a browser that is already signed in replaces that browser's own row; it must

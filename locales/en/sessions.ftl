@@ -88,6 +88,7 @@ reason-logout_everywhere = signed out from another device
 reason-password_change = password changed
 reason-admin_revoked = ended by an administrator
 reason-account_rate_limited = too many attempts on this account
+reason-session_rate_limited = too many password checks from this session
 reason-address_rate_limited = too many attempts from this address
 reason-overloaded = server busy, try again shortly
 reason-reauth_failed = wrong password when confirming it

@@ -88,6 +88,7 @@ reason-logout_everywhere = cerradas todas desde otro dispositivo
 reason-password_change = contraseña cambiada
 reason-admin_revoked = cerrada por un administrador
 reason-account_rate_limited = demasiados intentos en esta cuenta
+reason-session_rate_limited = demasiadas comprobaciones de contraseña desde esta sesión
 reason-address_rate_limited = demasiados intentos desde esta dirección
 reason-overloaded = servidor ocupado, inténtalo de nuevo en un momento
 reason-reauth_failed = contraseña incorrecta al confirmarla

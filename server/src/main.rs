@@ -14,9 +14,9 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use leptos_sessions::demo::alerts::Alerts;
-use leptos_sessions::demo::limit::Throttle;
+use leptos_sessions::demo::limit::{Limits, Throttle};
 use leptos_sessions::demo::{guard, headers, shell, users::Users, App};
-use leptos_sessions::engine::{Config, PgStore, SessionStore, Sessions, SqliteStore};
+use leptos_sessions::engine::{visible_identity, Config, PgStore, SessionStore, Sessions, SqliteStore};
 
 use settings::Settings;
 
@@ -53,8 +53,10 @@ async fn run_with<S: SessionStore + Clone + 'static>(
     settings: Settings,
     store: S,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    // The store has created and migrated the database; the demo's own tables live beside it.
+    // The store has created and migrated the database; the demo's own tables live beside it (opening them repairs
+    // accounts stored before identities kept their hidden characters: `Users::repair_identities`).
     let users = Users::open(&settings.database_url).await?;
+    sign_out_repaired_accounts(&settings, &store, &users).await?;
     match command.as_str() {
         "serve" => serve(settings, store, users).await,
         "migrate" => {
@@ -77,15 +79,39 @@ async fn run_with<S: SessionStore + Clone + 'static>(
             Ok(())
         }
         "forget" => {
-            let email = std::env::args().nth(2).ok_or("usage: server forget <email>")?;
-            let user = users.by_email(&email).await?.ok_or_else(|| format!("no account with the email {email:?}"))?;
+            let typed = typed_email(&std::env::args().nth(2).ok_or("usage: server forget <email>")?);
             let alerts = Alerts::from_pool(users.pool().clone()).await?;
             let sessions = Sessions::try_new(erasing_demo_rows(config(&settings)?, &users, &alerts), store)?;
-            let (rows, events) = sessions.forget(&user.id, std::slice::from_ref(&user.email)).await?;
+            if let Some(user) = users.by_email(&typed).await? {
+                // First no password opens the account any more, so no sign-in starts during the erasure; the
+                // library then erases the registry and the trail, the hook deletes the alerts and the account,
+                // and the library erases the registry and the trail again, which catches a sign-in that passed
+                // its password check just before the account was disabled (see `Sessions::forget`).
+                users.disable(&user.id).await?;
+                let (rows, events) = sessions.forget(&user.id, std::slice::from_ref(&user.email)).await?;
+                println!(
+                    "forgot {}: the account and its alerts, {rows} sessions and {events} trail events (failed \
+                     attempts typed against it included) deleted",
+                    visible_identity(&user.email)
+                );
+                return Ok(());
+            }
+            // No account has the email: an earlier run failed after the account was deleted (the WAL could not be
+            // emptied, say), a sign-in that raced the erasure left its rows, or there never was one. Whatever the
+            // trail still holds under the email goes all the same: the users it says signed in with it and have
+            // no account (their sessions, events and alerts), the failed attempts typed against it; then the scrub.
+            let email = leptos_sessions::demo::users::normalize_email(&typed);
+            let orphans = users.orphans_signed_in_as(&email).await?;
+            let (mut rows, mut events) = (0, 0);
+            for id in orphans.iter().map(String::as_str).chain(orphans.is_empty().then_some("")) {
+                let (more_rows, more_events) = sessions.forget(id, std::slice::from_ref(&email)).await?;
+                (rows, events) = (rows + more_rows, events + more_events);
+            }
             println!(
-                "forgot {}: the account and its alerts, {rows} sessions and {events} trail events (failed attempts \
-                 typed against it included) deleted",
-                user.email
+                "no account has the email {}: erased what was left under it, {rows} sessions and {events} trail \
+                 events (failed attempts typed against it included){}",
+                visible_identity(&email),
+                if store_is_sqlite(&settings) { ", and emptied the WAL" } else { "" }
             );
             Ok(())
         }
@@ -97,11 +123,12 @@ async fn run_with<S: SessionStore + Clone + 'static>(
                 "revoke" => false,
                 _ => return Err(usage.into()),
             };
+            let email = typed_email(&email);
             if !users.set_admin(&email, grant).await? {
-                return Err(format!("no account with the email {email:?}").into());
+                return Err(format!("no account with the email {}", visible_identity(&email)).into());
             }
             let done = if grant { "may now open /admin/sessions" } else { "is no longer an administrator" };
-            println!("{} {done}", leptos_sessions::demo::users::normalize_email(&email));
+            println!("{} {done}", visible_identity(&leptos_sessions::demo::users::normalize_email(&email)));
             Ok(())
         }
         "failed-logins" | "history" | "sessions" | "revoke-all" => {
@@ -122,6 +149,57 @@ async fn run_with<S: SessionStore + Clone + 'static>(
         )
         .into()),
     }
+}
+
+/// Ends the sessions of the accounts `Users::open` found disguised as another (an email with hidden characters,
+/// stored before sign-up refused them), before anything is served: `account_disabled`, by `system`, through the
+/// library, so the trail says so and every cache drops them. An account leaves the list once its sessions ended.
+async fn sign_out_repaired_accounts<S: SessionStore + Clone + 'static>(
+    settings: &Settings,
+    store: &S,
+    users: &Users,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let pending = users.pending_sign_outs().await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let sessions = Sessions::try_new(config(settings)?, store.clone())?;
+    for id in pending {
+        let ended = sessions.end_all(&id, "account_disabled", Some("system")).await?;
+        users.signed_out(&id).await?;
+        tracing::warn!(user_id = %id, ended, "signed out an account whose email had hidden characters");
+    }
+    Ok(())
+}
+
+/// An email as the operator typed it, with the `<U+FFFD>` spellings the console and the CLI print turned back into
+/// the characters, so an identity copied from their output finds its account.
+fn typed_email(typed: &str) -> String {
+    let mut out = String::with_capacity(typed.len());
+    let mut rest = typed;
+    while let Some(at) = rest.find("<U+") {
+        out.push_str(&rest[..at]);
+        let spelled = rest[at + 3..].split_once('>').and_then(|(hex, _)| {
+            let c = (hex.len() <= 6).then(|| u32::from_str_radix(hex, 16).ok()).flatten().and_then(char::from_u32)?;
+            Some((c, at + 3 + hex.len() + 1))
+        });
+        match spelled {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end..];
+            }
+            None => {
+                out.push_str("<U+");
+                rest = &rest[at + 3..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn store_is_sqlite(settings: &Settings) -> bool {
+    settings.database_url.starts_with("sqlite:")
 }
 
 /// The engine configuration the environment asks for.
@@ -160,7 +238,8 @@ fn config(settings: &Settings) -> Result<Config, Box<dyn std::error::Error>> {
 }
 
 /// The demo's own rows in every erasure (`Sessions::forget` runs this): the alerts, then the account, last, so that
-/// after a failure `server forget` still finds the person and running it again finishes the job.
+/// after a failure here `server forget` still finds the person by email. After a failure past it (the scrub),
+/// `server forget` finds what is left through the trail (`Users::orphans_signed_in_as`).
 fn erasing_demo_rows(config: Config, users: &Users, alerts: &Alerts) -> Config {
     let (users, alerts) = (users.clone(), alerts.clone());
     config.on_forget(move |user_id| {
@@ -194,7 +273,7 @@ async fn serve<S: SessionStore + 'static>(
         }
     });
     let sessions = Sessions::try_new(config, store)?;
-    let throttle = Throttle::default();
+    let throttle = Throttle::new(Limits { sign_up: settings.sign_up_rate, ..Limits::default() });
     if let Some(every) = settings.sweep_every {
         let sessions = sessions.clone();
         tokio::spawn(async move {

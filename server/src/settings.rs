@@ -16,6 +16,8 @@ pub struct Settings {
     pub client_hints: bool,
     pub native_apps: Vec<String>,
     pub trusted_origins: Vec<String>,
+    /// The demo's sign-ups per address (`10/1h`).
+    pub sign_up_rate: leptos_sessions::demo::limit::Rule,
     pub preset: Option<String>,
     pub idle_timeout: Option<Option<Duration>>,
     pub absolute_timeout: Option<Option<Duration>>,
@@ -105,6 +107,11 @@ impl Settings {
             client_ip: ClientIp { trusted_proxies, header, truncate },
             geoip_db: var("SESSIONS_GEOIP_DB"),
             client_hints: flag("SESSIONS_CLIENT_HINTS")?,
+            sign_up_rate: match var("SESSIONS_SIGNUP_RATE") {
+                Some(rate) => leptos_sessions::demo::limit::Rule::parse(&rate)
+                    .map_err(|e| format!("SESSIONS_SIGNUP_RATE: {e}"))?,
+                None => leptos_sessions::demo::limit::Limits::default().sign_up,
+            },
             trusted_origins: var("SESSIONS_TRUSTED_ORIGINS")
                 .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),

@@ -1,7 +1,9 @@
 //! `server forget <email>` against a database holding everything the demo keeps about a person: their account,
 //! two devices, a new-device alert, failed attempts typed against their email, and their id as the administrator
 //! who revoked someone else's session. Afterwards no table, and no byte of the database, its WAL, shared-memory or
-//! endings file, may hold their email, id, addresses or the user agent of the failed attempts.
+//! endings file, may hold their email, id, addresses or the user agent of the failed attempts. Also when the first
+//! run fails late (readers keep the WAL busy) and a sign-in writes after the account is gone: the next run, which
+//! no longer finds an account with the email, finishes the job.
 
 mod common;
 
@@ -11,10 +13,10 @@ use std::process::Output;
 
 use common::{command, start_on, Call, CHROME, SECRET};
 use leptos_sessions::demo::alerts::Alerts;
-use leptos_sessions::demo::users::Users;
+use leptos_sessions::demo::users::{User, Users};
 use leptos_sessions::engine::{Auth, Config, CurrentSession, RequestMeta, Sessions, SqliteStore};
-use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::{Connection, Row};
 
 const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
 const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
@@ -187,4 +189,108 @@ async fn forget_fails_loudly_when_the_demo_cannot_erase_its_own_rows_and_can_be_
     assert!(out.status.success(), "running it again finishes the erasure: {}", text(&out));
     assert!(users.by_email("ada@example.com").await.unwrap().is_none());
     assert!(sessions.store().list_live(&ada.id).await.unwrap().is_empty());
+}
+
+/// A person with a device and failed attempts typed against their email, in a fresh database: the URL, the engine,
+/// the accounts, the person, and what must not survive their erasure.
+async fn a_person(dir: &Path) -> (String, Sessions, Users, User, Vec<(&'static str, String)>) {
+    let url = format!("sqlite://{}", dir.join("erase.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    let users = Users::open(&url).await.unwrap();
+    let sessions = Sessions::new(Config::new(SECRET).unwrap().secure_cookies(false), store);
+    let r = random_bytes();
+    let email = format!("erase-{}@example.com", uuid::Uuid::new_v4().simple());
+    let home = Ipv4Addr::new(100, 64 + (r[0] & 63), r[1], r[2].max(1)).to_string();
+    let attacker =
+        Ipv6Addr::new(0x2001, 0xdb8, u16::from_be_bytes([r[7], r[8]]), 0, 0, 0, u16::from_be_bytes([r[9], r[10]]), 9)
+            .to_string();
+    let attacker_ua = format!("{FIREFOX} Probe/{}", uuid::Uuid::new_v4().simple());
+    let person = users.create(&email, "correct horse battery").await.unwrap().unwrap();
+    sessions.sign_in(&person.id, &Auth::password().identity(&email), &meta(&home, CHROME)).await.unwrap();
+    sessions.record_failed_attempt(&meta(&attacker, &attacker_ua), &email, "invalid_credentials").await;
+    let needles = vec![
+        ("the email", email),
+        ("the user id", person.id.clone()),
+        ("the home address", home),
+        ("the attacker's address", attacker),
+        ("the failed attempts' user agent", attacker_ua),
+    ];
+    (url, sessions, users, person, needles)
+}
+
+#[tokio::test]
+async fn forget_finishes_when_run_again_after_readers_kept_the_wal_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, sessions, users, person, needles) = a_person(dir.path()).await;
+    let email = needles[0].1.clone();
+    let (attacker, attacker_ua) = (needles[3].1.clone(), needles[4].1.clone());
+    let db = SqlitePool::connect(&url).await.unwrap();
+
+    // A reader that keeps its snapshot from before the erasure: no checkpoint can empty the WAL while it lasts.
+    let mut connection = SqliteConnection::connect(&url).await.unwrap();
+    let mut reader = connection.begin().await.unwrap();
+    let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions_events").fetch_one(&mut *reader).await.unwrap();
+    let out = run(&url, &["forget", &email]);
+    assert!(!out.status.success(), "forget reported success with the WAL still full: {}", text(&out));
+    assert!(text(&out).contains("readers kept the WAL busy"), "{}", text(&out));
+    assert!(users.by_email(&email).await.unwrap().is_none(), "the account went before the scrub failed");
+    let left = traces(dir.path(), &db, &needles).await;
+    assert!(left.iter().any(|t| t.contains("in the bytes of")), "the files still hold the person: {left:?}");
+    reader.rollback().await.unwrap();
+    connection.close().await.unwrap();
+
+    // Late writes under the email: a sign-in that passed its password check before the account went, and one more
+    // failed attempt typed against it.
+    sessions.sign_in(&person.id, &Auth::password().identity(&email), &meta("192.0.2.31", SAFARI)).await.unwrap();
+    sessions.record_failed_attempt(&meta(&attacker, &attacker_ua), &email, "invalid_credentials").await;
+
+    let out = run(&url, &["forget", &email.to_uppercase()]);
+    assert!(out.status.success(), "running it again finishes the erasure: {}", text(&out));
+    assert!(text(&out).contains(&format!("no account has the email {email}: erased")), "{}", text(&out));
+    assert!(text(&out).contains("1 sessions") && text(&out).contains("emptied the WAL"), "{}", text(&out));
+    let after = traces(dir.path(), &db, &needles).await;
+    assert!(after.is_empty(), "left behind after the second run:\n{}", after.join("\n"));
+
+    // Nothing left to find: a third run says so and succeeds.
+    let out = run(&url, &["forget", &email]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("0 sessions and 0 trail events"), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn a_sign_in_that_races_the_erasure_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, plain, users, person, needles) = a_person(dir.path()).await;
+    let email = needles[0].1.clone();
+    // The demo's hook, run while a sign-in that passed its password check before the erasure began commits its
+    // session and login event: after the library's first pass, before the account goes.
+    let config = Config::new(SECRET).unwrap().secure_cookies(false).on_forget({
+        let (plain, users, email) = (plain.clone(), users.clone(), email.clone());
+        move |user_id: String| {
+            let (plain, users, email) = (plain.clone(), users.clone(), email.clone());
+            async move {
+                plain.sign_in(&user_id, &Auth::password().identity(&email), &meta("192.0.2.32", SAFARI)).await?;
+                users.forget(&user_id).await?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            }
+        }
+    });
+    let sessions = Sessions::new(config, SqliteStore::open(&url).await.unwrap());
+    sessions.forget(&person.id, std::slice::from_ref(&email)).await.unwrap();
+
+    let db = SqlitePool::connect(&url).await.unwrap();
+    let sessions_left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = ?")
+        .bind(&person.id)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let events_left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions_events WHERE user_id = ? OR identity = ?")
+        .bind(&person.id)
+        .bind(&email)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!((sessions_left, events_left), (0, 0), "the racing sign-in's session and events survived");
+    let after = traces(dir.path(), &db, &needles).await;
+    assert!(after.is_empty(), "left behind:\n{}", after.join("\n"));
 }

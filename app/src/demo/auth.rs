@@ -28,7 +28,9 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
     use crate::server::fail;
     // Sign-up hashes a password and tells whether an email is taken: it is throttled per address like sign-in.
     let throttle = throttle()?;
-    let ticket = throttle.sign_up(crate::server::request_meta().ip).map_err(too_many)?;
+    let ip = crate::server::request_meta().ip;
+    // Every sign-up spends its token, successful or not: each one creates an account or says an email is taken.
+    let _spent = throttle.sign_up(ip).map_err(too_many)?;
     if crate::engine::has_hidden_characters(&email) {
         return Err(fail(ApiError::Invalid("error-email-hidden-characters".into())));
     }
@@ -40,16 +42,15 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
     if !(8..=1024).contains(&length) {
         return Err(fail(ApiError::Invalid("error-password-too-short".into())));
     }
-    let user = match users()?.create(&email, &password).await {
-        Err(UsersError::Busy(_)) => {
-            throttle.refund(ticket);
-            return Err(overloaded());
-        }
+    let created = match throttle.hashing_slot(ip) {
+        Some(_slot) => users()?.create(&email, &password).await,
+        None => return Err(overloaded()),
+    };
+    let user = match created {
+        Err(UsersError::Busy(_)) => return Err(overloaded()),
         other => other.map_err(unavailable)?,
     };
     let user = user.ok_or_else(|| fail(ApiError::Invalid("error-email-taken".into())))?;
-    // A new account costs its address nothing: only refused sign-ups (a taken email) use up the allowance.
-    throttle.refund(ticket);
     crate::server::sign_in(&user.id, Auth::password().identity(&email)).await?;
     leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
     Ok(())
@@ -76,7 +77,13 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
             return Err(too_many(limited));
         }
     };
-    let user = match users.authenticate(&normalized, &password).await {
+    let slot = throttle.hashing_slot(meta.ip);
+    let checked = match slot {
+        Some(_) => users.authenticate(&normalized, &password).await,
+        None => Err(UsersError::Busy(super::hashing::Busy)),
+    };
+    drop(slot);
+    let user = match checked {
         Err(UsersError::Busy(_)) => {
             // Nothing was checked, so nothing is spent; the refusal is still on the record.
             throttle.refund(ticket);
@@ -104,7 +111,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     if !(8..=1024).contains(&new_password.chars().count()) {
         return Err(fail(ApiError::Invalid("error-password-too-short".into())));
     }
-    let user = check_own_password(&current.user_id, &current_password, "password_change_failed").await?;
+    let user = check_own_password(&current, &current_password, "password_change_failed").await?;
     users()?.set_password(&user.id, &new_password).await.map_err(|err| match err {
         UsersError::Busy(_) => overloaded(),
         other => unavailable(other),
@@ -116,28 +123,40 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 #[server(endpoint = "demo/confirm")]
 pub async fn confirm_password(password: String, next: Option<String>) -> Result<(), ApiError> {
     let (_, current) = crate::server::signed_in()?;
-    check_own_password(&current.user_id, &password, "reauth_failed").await?;
+    check_own_password(&current, &password, "reauth_failed").await?;
     crate::server::reauthenticated().await?;
     leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
     Ok(())
 }
 
-/// A signed-in user's password check, throttled per account and address like a sign-in (a stolen cookie must
-/// not become a guessing oracle); every wrong or refused attempt is on the account's trail with `reason`.
+/// A signed-in session's password check, throttled per session, account and address like a sign-in (a stolen
+/// cookie must not become a guessing oracle, nor lock the owner out); every wrong or refused attempt is on the
+/// account's trail with `reason`.
 #[cfg(feature = "ssr")]
-async fn check_own_password(user_id: &str, password: &str, reason: &str) -> Result<super::users::User, ApiError> {
+async fn check_own_password(
+    current: &crate::engine::CurrentSession,
+    password: &str,
+    reason: &str,
+) -> Result<super::users::User, ApiError> {
     use crate::server::{fail, record_failed_attempt};
     let users = users()?;
     let throttle = throttle()?;
-    let email = users.by_id(user_id).await.map_err(unavailable)?.map(|u| u.email).unwrap_or_default();
-    let ticket = match throttle.reauth(crate::server::request_meta().ip, user_id) {
+    let ip = crate::server::request_meta().ip;
+    let email = users.by_id(&current.user_id).await.map_err(unavailable)?.map(|u| u.email).unwrap_or_default();
+    let ticket = match throttle.reauth(ip, &current.user_id, &current.id) {
         Ok(ticket) => ticket,
         Err(limited) => {
             record_failed_attempt(&email, limited.reason).await;
             return Err(too_many(limited));
         }
     };
-    match users.check_password(user_id, password).await {
+    let slot = throttle.hashing_slot(ip);
+    let checked = match slot {
+        Some(_) => users.check_password(&current.user_id, password).await,
+        None => Err(UsersError::Busy(super::hashing::Busy)),
+    };
+    drop(slot);
+    match checked {
         Ok(Some(user)) => {
             throttle.refund(ticket);
             Ok(user)

@@ -2,8 +2,10 @@
 //! per address across accounts, for sign-up, and for the signed-in password checks.
 //!
 //! An attempt spends a token from every bucket it touches and is refused, spending nothing, when any is empty. A
-//! correct password gives its tokens back, so only wrong guesses (and refused sign-ups) use up an allowance, and
-//! the account's owner is never slowed by their own successful sign-ins.
+//! correct password gives its tokens back, so only wrong guesses use up a sign-in allowance, and the account's
+//! owner is never slowed by their own successful sign-ins. Sign-ups are never given back: each one creates an
+//! account. And no address may hold more than two of the few password-hashing slots at once, so one client cannot
+//! keep everybody else's sign-in waiting.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -17,6 +19,29 @@ pub struct Rule {
     pub every: Duration,
 }
 
+impl Rule {
+    /// `"10/1h"`: ten at once, and ten more per hour (one every six minutes). Units: s, m, h, d.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let message = || format!("{text:?} is not a rate such as 10/1h");
+        let (burst, period) = text.split_once('/').ok_or_else(message)?;
+        let burst: u32 = burst.trim().parse().map_err(|_| message())?;
+        let period = period.trim();
+        let (number, unit) = period.split_at(period.find(|c: char| !c.is_ascii_digit()).unwrap_or(period.len()));
+        let seconds: u64 = number.parse().map_err(|_| message())?;
+        let unit = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return Err(message()),
+        };
+        if burst == 0 || seconds == 0 {
+            return Err(message());
+        }
+        Ok(Self { burst, every: Duration::from_secs(seconds * unit) / burst })
+    }
+}
+
 /// The limits the demo applies; [`Limits::default`] is what it serves with (see the README's security section).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -26,10 +51,16 @@ pub struct Limits {
     pub account: Rule,
     /// One address (an IPv6 /64) across emails: password spraying.
     pub address: Rule,
-    /// Sign-ups from one address (each one hashes a password and tells whether an email is taken).
+    /// Sign-ups from one address, successful or not (each hashes a password, adds an account or tells whether an
+    /// email is taken).
     pub sign_up: Rule,
-    /// Password checks of a signed-in user (confirm, change): a stolen cookie must not become a guessing oracle.
+    /// Password checks of one signed-in session (confirm, change): a stolen cookie must not become a guessing
+    /// oracle, and, being per session, a thief's wrong guesses cannot lock the owner out of their own checks.
     pub reauth: Rule,
+    /// The same checks across all of one user's sessions: a looser ceiling for a thief holding many cookies.
+    pub reauth_user: Rule,
+    /// Password hashes one address (an IPv6 /64) may have running or queued at once.
+    pub hashing_per_address: u32,
 }
 
 impl Default for Limits {
@@ -39,8 +70,10 @@ impl Default for Limits {
             pair: rule(5, 12),
             account: rule(10, 60),
             address: rule(20, 15),
-            sign_up: rule(10, 60),
+            sign_up: rule(10, 360),
             reauth: rule(5, 60),
+            reauth_user: rule(20, 30),
+            hashing_per_address: 2,
         }
     }
 }
@@ -52,6 +85,7 @@ enum Key {
     Address(IpAddr),
     SignUp(IpAddr),
     Reauth(String),
+    ReauthUser(String),
 }
 
 /// Why an attempt was refused: the trail's failure reason and when to come back.
@@ -70,6 +104,26 @@ pub struct Ticket(Vec<Key>);
 pub struct Throttle {
     limits: Limits,
     buckets: Arc<Mutex<HashMap<Key, Bucket>>>,
+    hashing: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+/// One of an address's password-hashing slots; dropping it frees the slot.
+#[must_use]
+pub struct HashingSlot {
+    ip: IpAddr,
+    hashing: Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl Drop for HashingSlot {
+    fn drop(&mut self) {
+        let mut hashing = self.hashing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = hashing.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                hashing.remove(&self.ip);
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -89,7 +143,19 @@ impl Default for Throttle {
 
 impl Throttle {
     pub fn new(limits: Limits) -> Self {
-        Self { limits, buckets: Default::default() }
+        Self { limits, buckets: Default::default(), hashing: Default::default() }
+    }
+
+    /// A password-hashing slot for `ip`, or `None` when that address already holds its share of them.
+    pub fn hashing_slot(&self, ip: Option<IpAddr>) -> Option<HashingSlot> {
+        let ip = network(ip);
+        let mut hashing = self.hashing.lock().unwrap_or_else(|e| e.into_inner());
+        let held = hashing.entry(ip).or_insert(0);
+        if *held >= self.limits.hashing_per_address {
+            return None;
+        }
+        *held += 1;
+        Some(HashingSlot { ip, hashing: self.hashing.clone() })
     }
 
     /// A sign-in attempt for `identity` (normalized) from `ip`. `known_browser`: this browser's device cookie last
@@ -110,10 +176,11 @@ impl Throttle {
         self.take(vec![(Key::SignUp(network(ip)), self.limits.sign_up, "address_rate_limited")])
     }
 
-    /// A signed-in user's password check (confirming it, changing it).
-    pub fn reauth(&self, ip: Option<IpAddr>, user_id: &str) -> Result<Ticket, Limited> {
+    /// A signed-in session's password check (confirming it, changing it).
+    pub fn reauth(&self, ip: Option<IpAddr>, user_id: &str, session_id: &str) -> Result<Ticket, Limited> {
         self.take(vec![
-            (Key::Reauth(user_id.to_owned()), self.limits.reauth, "account_rate_limited"),
+            (Key::Reauth(session_id.to_owned()), self.limits.reauth, "session_rate_limited"),
+            (Key::ReauthUser(user_id.to_owned()), self.limits.reauth_user, "account_rate_limited"),
             (Key::Address(network(ip)), self.limits.address, "address_rate_limited"),
         ])
     }
@@ -132,8 +199,7 @@ impl Throttle {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= MAX_BUCKETS {
-            let limits = self.limits;
-            buckets.retain(|key, bucket| bucket.refill(limits.rule(key), now) < f64::from(limits.rule(key).burst));
+            evict(&mut buckets, self.limits, now);
         }
         // Every bucket must have a token before any is spent, so a refusal costs the other buckets nothing.
         for (key, rule, reason) in &keys {
@@ -159,6 +225,7 @@ impl Limits {
             Key::Address(_) => self.address,
             Key::SignUp(_) => self.sign_up,
             Key::Reauth(_) => self.reauth,
+            Key::ReauthUser(_) => self.reauth_user,
         }
     }
 }
@@ -170,6 +237,19 @@ impl Bucket {
         self.tokens = (self.tokens + earned).min(f64::from(rule.burst));
         self.at = now;
         self.tokens
+    }
+}
+
+/// Makes room: full buckets say nothing, so they go first; if a flood of addresses left none full, the half used
+/// least recently goes too. Runs once per `MAX_BUCKETS / 2` new keys at most, never on every attempt.
+fn evict(buckets: &mut HashMap<Key, Bucket>, limits: Limits, now: Instant) {
+    buckets.retain(|key, bucket| bucket.refill(limits.rule(key), now) < f64::from(limits.rule(key).burst));
+    if buckets.len() > MAX_BUCKETS / 2 {
+        let mut ages: Vec<Instant> = buckets.values().map(|b| b.at).collect();
+        let middle = ages.len() / 2;
+        let (_, cutoff, _) = ages.select_nth_unstable(middle);
+        let cutoff = *cutoff;
+        buckets.retain(|_, bucket| bucket.at > cutoff);
     }
 }
 
@@ -239,11 +319,35 @@ mod tests {
         for _ in 0..50 {
             let ticket = throttle.sign_in(ip("203.0.113.10"), "cy@x", false).unwrap();
             throttle.refund(ticket);
-            let ticket = throttle.reauth(ip("203.0.113.10"), "user-1").unwrap();
+            let ticket = throttle.reauth(ip("203.0.113.10"), "user-1", "session-1").unwrap();
             throttle.refund(ticket);
         }
-        let refused = (0..6).filter(|_| throttle.reauth(ip("203.0.113.10"), "user-1").is_err()).count();
+        let refused = (0..6).filter(|_| throttle.reauth(ip("203.0.113.10"), "user-1", "session-1").is_err()).count();
         assert_eq!(refused, 1, "five wrong confirmations, then a refusal");
+        // A thief's wrong guesses on their own cookie do not lock the owner's session out of its checks.
+        assert!(throttle.reauth(ip("198.51.100.1"), "user-1", "session-2").is_ok());
+    }
+
+    #[test]
+    fn one_address_holds_at_most_two_hashing_slots() {
+        let throttle = Throttle::default();
+        let first = throttle.hashing_slot(ip("2001:db8:9::1")).unwrap();
+        let _second = throttle.hashing_slot(ip("2001:db8:9::2")).unwrap();
+        assert!(throttle.hashing_slot(ip("2001:db8:9::3")).is_none(), "same /64");
+        assert!(throttle.hashing_slot(ip("2001:db8:a::1")).is_some());
+        drop(first);
+        assert!(throttle.hashing_slot(ip("2001:db8:9::3")).is_some());
+    }
+
+    #[test]
+    fn a_flood_of_addresses_keeps_the_map_bounded() {
+        let throttle = Throttle::default();
+        for n in 0..(MAX_BUCKETS as u32 + 10) {
+            let addr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, (n >> 16) as u16, n as u16, 0, 0, 0, 1));
+            // Each spends a token, so no bucket is full and "drop the full ones" alone would free nothing.
+            assert!(throttle.sign_up(Some(addr)).is_ok());
+        }
+        assert!(throttle.buckets.lock().unwrap().len() <= MAX_BUCKETS / 2 + 10);
     }
 
     #[test]
@@ -252,5 +356,14 @@ mod tests {
         let allowed = (0..30).filter(|_| throttle.sign_up(ip("203.0.113.11")).is_ok()).count();
         assert_eq!(allowed, 10);
         assert!(throttle.sign_up(ip("203.0.113.12")).is_ok());
+    }
+
+    #[test]
+    fn limits_read_from_a_setting() {
+        assert_eq!(Rule::parse("10/1h").unwrap().every, Duration::from_secs(360));
+        assert_eq!(Rule::parse(" 1000 / 1m ").unwrap().burst, 1000);
+        for bad in ["", "10", "0/1h", "10/0s", "x/1h", "10/1w"] {
+            assert!(Rule::parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -47,16 +47,20 @@ impl Users {
         )
         .execute(&pool)
         .await?;
-        // Added after the first release of the demo: databases created before it gain the column here.
-        if let Err(err) =
-            sqlx::query("ALTER TABLE demo_users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0").execute(&pool).await
-        {
-            let message = err.to_string();
-            if !message.contains("duplicate column") && !message.contains("already exists") {
-                return Err(err);
+        // Added after the first release of the demo: databases created before them gain the columns here.
+        // `sign_out_pending`: the identity repair below left the account's sessions to end (see `repair_identities`).
+        for column in ["is_admin", "sign_out_pending"] {
+            let sql = format!("ALTER TABLE demo_users ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0");
+            if let Err(err) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await {
+                let message = err.to_string();
+                if !message.contains("duplicate column") && !message.contains("already exists") {
+                    return Err(err);
+                }
             }
         }
-        Ok(Self { pool, hashing: Hashing::for_this_machine() })
+        let users = Self { pool, hashing: Hashing::for_this_machine() };
+        users.repair_identities().await?;
+        Ok(users)
     }
 
     /// Whether the account may open the admin page.
@@ -169,6 +173,191 @@ impl Users {
         let done = sqlx::query("DELETE FROM demo_users WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// The one-time repair of accounts registered before identities kept their hidden characters, run by
+    /// [`Users::open`]. Idempotent: once every stored email is its own normalization there is nothing to do, and
+    /// each open then only reads the emails once.
+    ///
+    /// Sign-up used to store an email trimmed and lower-cased only, while the trail stored identities with their
+    /// control characters removed: an account registered as `victim@example.com` + U+0001 signed in with the
+    /// identity `victim@example.com`, so its history listed the victim's failed attempts, and today's lookups
+    /// (which turn U+0001 into U+FFFD) could not find it. For every account whose stored email is not what
+    /// [`normalize_email`] makes of it, in one transaction:
+    ///
+    /// - **(a)** the email becomes its normalization (U+FFFD for each hidden character), so typing the email as
+    ///   stored finds the account again. Two accounts are never merged: when another account already has that
+    ///   email, the one holding it keeps it (between two repaired accounts, the older), and this one gets
+    ///   `#duplicate-<its id>` appended, which is its own normalization too and which consoles show as is;
+    /// - **(b)** every event of the account that carries an identity carries that email instead, through the
+    ///   trail's sanctioned unlock (purpose `identity_repair`, migration `20261201000002_identities`), so its
+    ///   history holds only failed attempts typed against it. Failed attempts typed against an identity it went
+    ///   by that still holds hidden characters (the old trail removed control characters but kept bidi and
+    ///   zero-width ones) are renormalized the same way, so its history and its erasure still find them; those
+    ///   whose hidden characters were removed look like the stripped identity's own and stay with it;
+    /// - **(c)** an account whose stored email had hidden characters was disguised as another: it is marked
+    ///   `sign_out_pending`, and the server ends its sessions with the library (`account_disabled`) before it
+    ///   serves anything ([`Users::pending_sign_outs`]), so no session opened under the disguise keeps reading.
+    ///
+    /// Needs the trail's tables: open the session store (which migrates them) first.
+    async fn repair_identities(&self) -> Result<(), sqlx::Error> {
+        use futures::TryStreamExt;
+        let mut changed = Vec::new();
+        {
+            let mut rows = sqlx::query("SELECT id, email, created_at FROM demo_users").fetch(&self.pool);
+            while let Some(row) = rows.try_next().await? {
+                let email: String = row.try_get("email")?;
+                if normalize_email(&email) != email {
+                    let (id, created_at): (String, i64) = (row.try_get("id")?, row.try_get("created_at")?);
+                    changed.push((created_at, id, email));
+                }
+            }
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        // Oldest first: between two repaired accounts that normalize alike, the older keeps the email.
+        changed.sort();
+        let mut tx = self.pool.begin().await?;
+        let sqlite = tx.backend_name() == "SQLite";
+        if sqlite {
+            // Rewritten rows leave no stale copy of the old email or identity behind, for a later erasure to miss.
+            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO sessions_events_unlock (purpose) VALUES ('identity_repair')")
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("SELECT set_config('sessions.trail_unlock', 'identity_repair', true)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut disguised = 0;
+        for (_, id, stored) in &changed {
+            let normalized = normalize_email(stored);
+            let mut email = normalized.clone();
+            for n in 1.. {
+                let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM demo_users WHERE email = $1 AND id <> $2")
+                    .bind(&email)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if taken == 0 {
+                    break;
+                }
+                email = Self::duplicate_email(&normalized, id, n);
+            }
+            sqlx::query("UPDATE demo_users SET email = $1 WHERE id = $2")
+                .bind(&email)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            // Failed attempts typed against what the account went by, where the old trail kept characters today's
+            // normalization replaces (bidi, zero-width): renormalized too, so they stay with the account and its
+            // erasure still finds them. A clean identity (`victim@example.com`) is never touched: its failures are
+            // its owner's.
+            let mut went_by: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT identity FROM sessions_events WHERE user_id = $1 AND identity IS NOT NULL",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            went_by.push(stored.clone());
+            went_by.sort();
+            went_by.dedup();
+            for identity in went_by {
+                let renormalized = normalize_email(&identity);
+                if renormalized != identity && !renormalized.is_empty() {
+                    sqlx::query(
+                        "UPDATE sessions_events SET identity = $1 WHERE kind = 'failed_login' AND identity = $2",
+                    )
+                    .bind(&renormalized)
+                    .bind(&identity)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            sqlx::query(
+                "UPDATE sessions_events SET identity = $1 WHERE user_id = $2 AND identity IS NOT NULL AND identity <> $3",
+            )
+            .bind(&email)
+            .bind(id)
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+            if crate::engine::has_hidden_characters(stored) {
+                disguised += 1;
+                sqlx::query("UPDATE demo_users SET sign_out_pending = 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        if sqlite {
+            sqlx::query("DELETE FROM sessions_events_unlock").execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        tracing::warn!(
+            accounts = changed.len(),
+            disguised,
+            "repaired stored emails written before identities kept hidden characters, and their trail identities"
+        );
+        Ok(())
+    }
+
+    /// `<normalized>#duplicate-<id>` (`-<n>` after it past the first), cut to the normalization's 255 characters
+    /// from the email's end, so that it is its own normalization and the repair never runs twice on it.
+    fn duplicate_email(normalized: &str, id: &str, n: u32) -> String {
+        let id: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect();
+        let mut suffix = format!("#duplicate-{}", id.to_ascii_lowercase());
+        if n > 1 {
+            suffix.push_str(&format!("-{n}"));
+        }
+        let keep = 255usize.saturating_sub(suffix.chars().count());
+        let email: String = normalized.chars().take(keep).chain(suffix.chars()).collect();
+        debug_assert_eq!(normalize_email(&email), email);
+        email
+    }
+
+    /// The accounts whose sessions the identity repair left to end. The server ends them with
+    /// `Sessions::end_all(id, "account_disabled", …)`, then calls [`Users::signed_out`]; until then every open
+    /// lists them again, so a crash in between only delays the sign-out.
+    pub async fn pending_sign_outs(&self) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT id FROM demo_users WHERE sign_out_pending = 1").fetch_all(&self.pool).await
+    }
+
+    /// The account's sessions are ended: it leaves [`Users::pending_sign_outs`].
+    pub async fn signed_out(&self, id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE demo_users SET sign_out_pending = 0 WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The first step of an erasure: no password opens the account any more (its hash is replaced by one no
+    /// password matches), so no sign-in can start while the library erases its sessions and trail. `Ok(false)`
+    /// when no account has this id.
+    pub async fn disable(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        // A shorter row is written beside the old one: zero what is left of the old one (the email, the id).
+        if tx.backend_name() == "SQLite" {
+            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
+        }
+        let done = sqlx::query("UPDATE demo_users SET password_hash = 'disabled' WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The users the trail says signed in with this (normalized) email who no longer have an account: what an
+    /// erasure that stopped after deleting the account, or a sign-in that raced it, left behind.
+    pub async fn orphans_signed_in_as(&self, email: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT user_id FROM sessions_events
+             WHERE identity = $1 AND user_id IS NOT NULL AND user_id NOT IN (SELECT id FROM demo_users)",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await
     }
 }
 

@@ -6,18 +6,22 @@
 //! (so the devices components, the server functions and every `Sessions` call work as on a native site); a row
 //! that was revoked logs the axum-login session out (deleting its tower-sessions record) before the handler runs,
 //! so a revoked device is signed out on its very next request. Sessions that started before the adapter was
-//! installed carry no token: their first request adopts them (see `adopt`).
+//! installed carry no token: their first request adopts them (see `adopt`), one request at a time per session,
+//! unless their user has since ended every session (`SessionStore::not_before`): then they are signed out.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum_login::{AuthSession, AuthUser, AuthnBackend};
 use http::{Request, Response, StatusCode};
 use tower::{Layer, Service};
+use tower_sessions::session::Id;
 use tower_sessions::Session;
 
 use super::layer::{peer_ip, refuse, Resolved};
@@ -52,17 +56,18 @@ const TOKEN_KEY: &str = "leptos_sessions.token";
 #[derive(Clone)]
 pub struct AxumLogin {
     sessions: Sessions,
+    adoptions: Arc<Adoptions>,
 }
 
 impl AxumLogin {
     pub fn new(sessions: Sessions) -> Self {
-        Self { sessions }
+        Self { sessions, adoptions: Arc::new(Adoptions::new(ADOPTING_AT_ONCE)) }
     }
 
     /// The per-request layer; add it *before* axum-login's `AuthManagerLayer` (so it runs inside it, after the
-    /// user is loaded) and give it the same backend type.
+    /// user is loaded) and give it the same backend type. Every layer of one `AxumLogin` shares its adoption turns.
     pub fn layer<B>(&self) -> AxumLoginLayer<B> {
-        AxumLoginLayer { sessions: self.sessions.clone(), backend: PhantomData }
+        AxumLoginLayer { sessions: self.sessions.clone(), adoptions: self.adoptions.clone(), backend: PhantomData }
     }
 
     /// After `auth_session.login(&user)` succeeded: registers the login as a device, writes the login event,
@@ -139,12 +144,13 @@ pub(crate) struct Adopted(pub(crate) Session);
 /// Resolves the registry row behind each axum-login session; see [`AxumLogin::layer`].
 pub struct AxumLoginLayer<B> {
     sessions: Sessions,
+    adoptions: Arc<Adoptions>,
     backend: PhantomData<fn() -> B>,
 }
 
 impl<B> Clone for AxumLoginLayer<B> {
     fn clone(&self) -> Self {
-        Self { sessions: self.sessions.clone(), backend: PhantomData }
+        Self { sessions: self.sessions.clone(), adoptions: self.adoptions.clone(), backend: PhantomData }
     }
 }
 
@@ -152,19 +158,30 @@ impl<S, B> Layer<S> for AxumLoginLayer<B> {
     type Service = AxumLoginService<S, B>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AxumLoginService { inner, sessions: self.sessions.clone(), backend: PhantomData }
+        AxumLoginService {
+            inner,
+            sessions: self.sessions.clone(),
+            adoptions: self.adoptions.clone(),
+            backend: PhantomData,
+        }
     }
 }
 
 pub struct AxumLoginService<S, B> {
     inner: S,
     sessions: Sessions,
+    adoptions: Arc<Adoptions>,
     backend: PhantomData<fn() -> B>,
 }
 
 impl<S: Clone, B> Clone for AxumLoginService<S, B> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), sessions: self.sessions.clone(), backend: PhantomData }
+        Self {
+            inner: self.inner.clone(),
+            sessions: self.sessions.clone(),
+            adoptions: self.adoptions.clone(),
+            backend: PhantomData,
+        }
     }
 }
 
@@ -186,6 +203,7 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let sessions = self.sessions.clone();
+        let adoptions = self.adoptions.clone();
         Box::pin(async move {
             if sessions.config().reject_cross_site && is_cross_site(&req, sessions.config()) {
                 return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
@@ -194,16 +212,38 @@ where
                 tracing::error!("no tower-sessions Session: add the AxumLoginLayer before AuthManagerLayer");
                 return inner.call(req).await;
             };
-            let token = match session.get::<String>(TOKEN_KEY).await {
+            let mut token = match session.get::<String>(TOKEN_KEY).await {
                 Ok(token) => token,
                 Err(err) => {
                     tracing::error!(error = %err, "could not load the tower-sessions record; answering 503");
                     return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
                 }
             };
+            // A signed-in session without a token is from before the adapter, and the requests of one page load
+            // carry it at the same time. They take turns, and each reads the record again on its turn: the first
+            // adopts the session and stores the token before its turn ends, the others find that token (or find the
+            // record gone, when the first signed the session out) instead of adopting it again.
+            let mut turn = None;
+            if token.is_none() && signed_in_user::<B>(&req).is_some() {
+                if let Some(id) = session.id() {
+                    turn = Some(adoptions.turn(id).await);
+                }
+                let reloaded = async {
+                    session.load().await?;
+                    session.get::<String>(TOKEN_KEY).await
+                };
+                token = match reloaded.await {
+                    Ok(token) => token,
+                    Err(err) => {
+                        tracing::error!(error = %err, "could not load the tower-sessions record; answering 503");
+                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                    }
+                };
+            }
             // The device cookie minted for an adopted session that had none.
             let mut minted = None;
             if let Some(token) = token {
+                drop(turn.take());
                 match sessions.resolve(&token, peer_ip(&req), req.headers()).await {
                     Resolved::Live(live) => {
                         let current = CurrentSession { id: live.id, user_id: live.user_id };
@@ -233,14 +273,7 @@ where
                     }
                     Resolved::SignedOut => {
                         // Revoked, expired or ended elsewhere: this request and every later one are signed out.
-                        if let Some(mut auth) = req.extensions_mut().remove::<AuthSession<B>>() {
-                            if let Err(err) = auth.logout().await {
-                                tracing::error!(error = %err, "could not log out a revoked axum-login session");
-                                return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
-                            }
-                            req.extensions_mut().insert(auth);
-                        } else if let Err(err) = session.flush().await {
-                            tracing::error!(error = %err, "could not delete a revoked tower-sessions record");
+                        if !log_out::<B>(&mut req, &session).await {
                             return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
                         }
                     }
@@ -252,12 +285,31 @@ where
                 let (parts, body) = req.into_parts();
                 let meta = sessions.request_meta(&parts);
                 req = Request::from_parts(parts, body);
-                if let Some((current, cookie)) = adopt(&sessions, &session, &user_id, &meta).await {
-                    req.extensions_mut().insert(current);
-                    req.extensions_mut().insert(Adopted(session.clone()));
-                    minted = cookie;
+                // No record any more: a request of this session that had its turn first signed it out (or it was
+                // logged out meanwhile), so this one is signed out too rather than served on what it loaded before.
+                let adoption = match session.id() {
+                    Some(_) => adopt(&sessions, &session, &user_id, &meta).await,
+                    None => Adoption::Refused,
+                };
+                match adoption {
+                    Adoption::Adopted(current, cookie) => {
+                        req.extensions_mut().insert(current);
+                        req.extensions_mut().insert(Adopted(session.clone()));
+                        minted = cookie;
+                    }
+                    Adoption::Refused => {
+                        if !log_out::<B>(&mut req, &session).await {
+                            return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                        }
+                    }
+                    Adoption::Unavailable => {
+                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                    }
+                    Adoption::Failed => {}
                 }
             }
+            // The next request of this session may look at the record now: it holds the token, or it is gone.
+            drop(turn);
             req.extensions_mut().insert(sessions);
             let mut res = inner.call(req).await?;
             if let Some(value) = minted.and_then(|c| http::HeaderValue::from_str(&c).ok()) {
@@ -273,19 +325,123 @@ fn signed_in_user<B: AuthnBackend + 'static>(req: &Request<Body>) -> Option<Stri
     Some(req.extensions().get::<AuthSession<B>>()?.user.as_ref()?.id().to_string())
 }
 
+/// Logs out the axum-login session of a request the registry signed out, deleting its tower-sessions record, so
+/// the handler sees nobody signed in. `false` when the tower-sessions store failed (the caller answers 503).
+async fn log_out<B: AuthnBackend + Send + Sync + 'static>(req: &mut Request<Body>, session: &Session) -> bool {
+    if let Some(mut auth) = req.extensions_mut().remove::<AuthSession<B>>() {
+        if let Err(err) = auth.logout().await {
+            tracing::error!(error = %err, "could not log out a revoked axum-login session");
+            return false;
+        }
+        req.extensions_mut().insert(auth);
+    } else if let Err(err) = session.flush().await {
+        tracing::error!(error = %err, "could not delete a revoked tower-sessions record");
+        return false;
+    }
+    true
+}
+
+/// How many tower-sessions ids may be adopting at once in one process; requests of further ids wait for room.
+const ADOPTING_AT_ONCE: usize = 1024;
+
+/// One adoption at a time per tower-sessions id, in this process: the turns the requests of one session take (see
+/// `AxumLoginService::call`). An id has an entry only while requests hold or await its turn, and at most
+/// `capacity` ids have one; beyond that, requests wait for room, so the map stays bounded under any load.
+///
+/// Other server instances do not see these turns. Two instances that receive first requests of one such session
+/// at the same moment (within the few milliseconds an adoption takes) can each adopt it: the record keeps one
+/// token and the other row is a device nobody holds, listed and counted toward the cap until it idles out or the
+/// user logs it out. Sticky sessions, or one instance answering while the adapter is new, avoid it.
+struct Adoptions {
+    ids: std::sync::Mutex<HashMap<Id, Entry>>,
+    room: Arc<tokio::sync::Semaphore>,
+}
+
+struct Entry {
+    turn: Arc<tokio::sync::Mutex<()>>,
+    /// Requests holding or awaiting `turn`; the entry (and its room) goes with the last of them.
+    waiting: usize,
+    _room: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// A request's turn to look at (and adopt) its session; the next request's turn starts when this is dropped.
+struct Turn {
+    // Declared first so it is released before `_counted` leaves the entry.
+    _held: tokio::sync::OwnedMutexGuard<()>,
+    _counted: Counted,
+}
+
+/// Counts a request in its id's entry until dropped, including when the request is dropped while still waiting.
+struct Counted {
+    adoptions: Arc<Adoptions>,
+    id: Id,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut ids = self.adoptions.ids.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = ids.get_mut(&self.id) {
+            entry.waiting -= 1;
+            if entry.waiting == 0 {
+                ids.remove(&self.id);
+            }
+        }
+    }
+}
+
+impl Adoptions {
+    fn new(capacity: usize) -> Self {
+        Self { ids: Default::default(), room: Arc::new(tokio::sync::Semaphore::new(capacity)) }
+    }
+
+    /// Waits for the turn of tower-sessions id `id`.
+    async fn turn(self: &Arc<Self>, id: Id) -> Turn {
+        let mut room = None;
+        let turn = loop {
+            {
+                let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(entry) = ids.get_mut(&id) {
+                    entry.waiting += 1;
+                    break entry.turn.clone();
+                }
+                if let Some(permit) = room.take().or_else(|| self.room.clone().try_acquire_owned().ok()) {
+                    let turn = Arc::new(tokio::sync::Mutex::new(()));
+                    ids.insert(id, Entry { turn: turn.clone(), waiting: 1, _room: permit });
+                    break turn;
+                }
+            }
+            room = Some(self.room.clone().acquire_owned().await.expect("the semaphore is never closed"));
+        };
+        drop(room);
+        let counted = Counted { adoptions: self.clone(), id };
+        Turn { _held: turn.lock_owned().await, _counted: counted }
+    }
+}
+
 /// Registers a session axum-login had before the adapter was installed (its record holds no token) the way
 /// [`AxumLogin::logged_in`] would, minus what would be untrue of it. Nobody signed in just now, so the row's method
 /// is `unknown` with `{"adopted": true}` in its detail, no `login` event is written (the trail would show a sign-in
 /// that did not happen then, and the new-device check and alert would fire for an old device), and no sudo window
 /// opens (no password was typed). The row's `created_at` is the adoption, the earliest moment the registry knows
-/// of. Returns the session and, when the browser had no device cookie, the one to send. `None` when the store
-/// failed: the request goes through unadopted, as before the adapter, and the next one tries again.
-async fn adopt(
-    sessions: &Sessions,
-    session: &Session,
-    user_id: &str,
-    meta: &RequestMeta,
-) -> Option<(CurrentSession, Option<String>)> {
+/// of.
+///
+/// A user who ended every session since the adapter was installed ("sign out everywhere else", a password change,
+/// [`Sessions::end_all`]) has a [`not_before`](super::store::SessionStore::not_before) time: every session that
+/// started after installation holds a token, so a token-less one is older than that and was ended too, unseen (it
+/// had no row). It is refused, and the caller signs it out.
+///
+/// The caller holds this session's turn, so requests of one page load do not adopt it twice.
+async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &RequestMeta) -> Adoption {
+    // Looked up before the insert and again after it. The wholesale endings record their time before they end the
+    // rows, so one that lands between the two lookups either finds the new row and ends it, or is seen after.
+    match sessions.store().not_before(user_id).await {
+        Ok(None) => {}
+        Ok(Some(_)) => return Adoption::Refused,
+        Err(err) => {
+            tracing::error!(error = %err, "could not check an axum-login session from before the adapter; answering 503");
+            return Adoption::Unavailable;
+        }
+    }
     let now = sessions.now();
     let seen = sessions.observe(meta);
     let minted = meta.device_id.is_none();
@@ -333,26 +489,58 @@ async fn adopt(
         Ok(pruned) => pruned,
         Err(err) => {
             tracing::warn!(error = %err, "could not adopt an axum-login session; it stays unlisted for now");
-            return None;
+            return Adoption::Failed;
         }
     };
     for one in &pruned {
         sessions.emit_ended(one, Some(("system", "pruned")));
     }
+    let unseen = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
+    match sessions.store().not_before(user_id).await {
+        Ok(None) => {}
+        found => {
+            sessions.store().end(user_id, &row.id, &unseen).await.ok();
+            return match found {
+                Err(err) => {
+                    tracing::error!(error = %err, "could not check an axum-login session from before the adapter");
+                    Adoption::Unavailable
+                }
+                _ => Adoption::Refused,
+            };
+        }
+    }
     // Rows are inserted as just authenticated; this one must confirm the password before logging devices out. If
     // that or the record fails, the row ends unseen rather than stay listed, or in sudo mode, with nobody behind it.
+    // The record is saved now, not after the response as tower-sessions would: the other requests of this session,
+    // waiting for their turn, read it from the store and must find the token there.
     let value = set_cookie_value(&token.cookie(sessions.config())).to_owned();
     let stored = match sessions.store().mark_reauthenticated(&row.id, time::OffsetDateTime::UNIX_EPOCH).await {
-        Ok(_) => session.insert(TOKEN_KEY, value).await.map_err(Error::from),
+        Ok(_) => match session.insert(TOKEN_KEY, value).await {
+            Ok(()) => session.save().await.map_err(Error::from),
+            Err(err) => Err(err.into()),
+        },
         Err(err) => Err(err.into()),
     };
     if let Err(err) = stored {
         tracing::warn!(error = %err, "could not adopt an axum-login session; it stays unlisted for now");
-        let unseen = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
+        session.remove::<String>(TOKEN_KEY).await.ok();
         sessions.store().end(user_id, &row.id, &unseen).await.ok();
-        return None;
+        return Adoption::Failed;
     }
     sessions.locate_later(seen.raw_ip, Some(&row.id), None);
     let cookie = minted.then(|| device_cookie(sessions.config(), &device_id));
-    Some((CurrentSession { id: row.id, user_id: user_id.to_owned() }, cookie))
+    Adoption::Adopted(CurrentSession { id: row.id, user_id: user_id.to_owned() }, cookie)
+}
+
+/// What became of a session from before the adapter on its turn.
+enum Adoption {
+    /// It is a device now: the request's session and, when the browser had no device cookie, the one to send.
+    Adopted(CurrentSession, Option<String>),
+    /// Its user ended every session since (or it was signed out while this request waited): sign it out.
+    Refused,
+    /// The registry could not be read to tell: answer 503, as for a token the registry cannot look up.
+    Unavailable,
+    /// The registry could not be written: the request goes through unadopted, as before the adapter, and the next
+    /// one tries again.
+    Failed,
 }

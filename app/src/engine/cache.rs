@@ -457,6 +457,14 @@ impl SessionStore for Invalidating {
     fn watch_endings(&self, on: Arc<dyn Fn(Invalidation) + Send + Sync>) -> Watch {
         self.inner.watch_endings(on)
     }
+
+    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), sqlx::Error> {
+        self.inner.set_not_before(user_id, at).await
+    }
+
+    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+        self.inner.not_before(user_id).await
+    }
 }
 
 #[cfg(test)]

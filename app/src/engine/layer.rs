@@ -109,6 +109,10 @@ where
             if let Some((raw, remaining)) = refresh {
                 if let Ok(value) = HeaderValue::from_str(&token::refreshed_cookie(sessions.config(), &raw, remaining)) {
                     res.headers_mut().append(header::SET_COOKIE, value);
+                    // Without a word on caching, a shared cache may still store a response heuristically.
+                    if !res.headers().contains_key(header::CACHE_CONTROL) {
+                        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+                    }
                 }
             }
             // A sign-in on this very request sets a fresh cookie; clearing after it would undo the sign-in.

@@ -169,6 +169,7 @@ impl Sessions {
         self.require_recent_auth(current).await?;
         let by = by_user(&current.user_id);
         let ending = self.ending("logout_everywhere", Some("revoked"), Some(&by), meta);
+        self.store().set_not_before(&current.user_id, ending.at).await?;
         let ended = self.store().end_others(&current.user_id, &current.id, &ending).await?;
         for one in &ended {
             self.emit_ended(one, Some((&by, "logout_everywhere")));
@@ -187,6 +188,7 @@ impl Sessions {
     pub async fn password_changed(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<String, Error> {
         let by = by_user(&current.user_id);
         let ending = self.ending("password_change", Some("revoked"), Some(&by), meta);
+        self.store().set_not_before(&current.user_id, ending.at).await?;
         for one in self.store().end_others(&current.user_id, &current.id, &ending).await? {
             self.emit_ended(&one, Some((&by, "password_change")));
         }
@@ -208,6 +210,7 @@ impl Sessions {
     /// ```
     pub async fn end_all(&self, user_id: &str, reason: &str, by: Option<&str>) -> Result<u64, Error> {
         let ending = Ending { at: self.now(), reason, by, event_kind: Some("revoked"), request_id: None };
+        self.store().set_not_before(user_id, ending.at).await?;
         let ended = self.store().end_others(user_id, "", &ending).await?;
         for one in &ended {
             self.emit_ended(one, Some((by.unwrap_or("system"), reason)));

@@ -9,6 +9,7 @@ pub const REASONS: &[&str] = &[
     "invalid_credentials",
     "rate_limited",
     "account_rate_limited",
+    "session_rate_limited",
     "address_rate_limited",
     "overloaded",
     "reauth_failed",

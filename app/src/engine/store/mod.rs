@@ -344,6 +344,14 @@ pub trait SessionStore: Send + Sync {
         let _ = on;
         Watch::Unsupported
     }
+
+    /// Records that every session of `user_id` started before `at` is ended (all of them were ended at once), even
+    /// those the registry has no row of: the axum-login adapter signs out, instead of adopting, any session of such a
+    /// user that carries no registry token. Keeps the later time when one is already recorded.
+    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), sqlx::Error>;
+
+    /// The time [`set_not_before`](Self::set_not_before) recorded for `user_id`, if any.
+    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error>;
 }
 
 impl Event {

@@ -793,6 +793,7 @@ impl SessionStore for PgStore {
         let mut tx = self.pool.begin().await?;
         unlock(&mut tx, "erasure").await?;
         let rows = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions_not_before WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         // Before their own events go: those name the identities they signed in with.
         let failures = sqlx::query(
             "DELETE FROM sessions_events WHERE kind = 'failed_login' AND (identity = ANY($2) OR identity IN (
@@ -851,6 +852,25 @@ impl SessionStore for PgStore {
             sqlx::query("SELECT pg_advisory_unlock($1)").bind(SWEEP_LOCK).execute(&mut *conn).await?;
         }
         Ok(())
+    }
+
+    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sessions_not_before (user_id, not_before) VALUES ($1, $2)
+             ON CONFLICT (user_id) DO UPDATE SET not_before = GREATEST(sessions_not_before.not_before, excluded.not_before)",
+        )
+        .bind(user_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+        sqlx::query_scalar("SELECT not_before FROM sessions_not_before WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
     }
 }
 

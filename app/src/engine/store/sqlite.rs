@@ -966,6 +966,10 @@ impl SessionStore for SqliteStore {
                 unlock(&mut tx, "erasure").await?;
                 let rows =
                     sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions_not_before WHERE user_id = ?")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
                 // Before their own events go: those name the identities they signed in with.
                 let failures = sqlx::query(
                     "DELETE FROM sessions_events WHERE kind = 'failed_login' AND identity IN (
@@ -1074,5 +1078,26 @@ impl SessionStore for SqliteStore {
             // In memory: no other process can open it.
             None => super::Watch::SingleWriter,
         }
+    }
+
+    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), sqlx::Error> {
+        let _turn = self.writes.lock().await;
+        sqlx::query(
+            "INSERT INTO sessions_not_before (user_id, not_before) VALUES (?, ?)
+             ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before)",
+        )
+        .bind(user_id)
+        .bind(ms(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+        let at: Option<i64> = sqlx::query_scalar("SELECT not_before FROM sessions_not_before WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(at.map(from_ms))
     }
 }
