@@ -13,6 +13,7 @@
 /// assert_eq!(normalize_identity("  Ada@Example.COM "), Some("ada@example.com".into()));
 /// assert_ne!(normalize_identity("ada@example.com\u{1}"), normalize_identity("ada@example.com"));
 /// ```
+#[cfg(feature = "ssr")]
 pub fn normalize_identity(typed: &str) -> Option<String> {
     let s: String = typed
         .trim()
@@ -26,6 +27,7 @@ pub fn normalize_identity(typed: &str) -> Option<String> {
 
 /// Whether an identity carries characters that do not show, or that reorder what is shown: a sign-up form
 /// refuses them, since `U+202E moc.elpmaxe@nimda` displays as `admin@example.com`.
+#[cfg(feature = "ssr")]
 pub fn has_hidden_characters(typed: &str) -> bool {
     typed.trim().chars().any(is_hidden)
 }
@@ -72,7 +74,7 @@ pub fn is_format_char(c: char) -> bool {
         | 0xE0020..=0xE007F)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 

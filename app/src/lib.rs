@@ -9,7 +9,9 @@
 pub mod api;
 pub mod error;
 pub mod i18n;
-// Compiled for the browser too: the security console spells out hidden characters wherever it renders.
+// Compiled for the browser too when the demo is: its security console spells out hidden characters wherever it
+// renders.
+#[cfg(any(feature = "ssr", feature = "demo"))]
 mod identity;
 pub mod ui;
 pub mod view;
