@@ -10,6 +10,8 @@ export default defineConfig({
     ...(process.env.E2E_SITE === "host" ? [] : ["**/host.spec.ts"]),
   ],
   timeout: 30_000,
+  // A stray test.only must not pass CI with the rest of the suite silently left out.
+  forbidOnly: !!process.env.CI,
   workers: 1,
   reporter: "list",
   use: {

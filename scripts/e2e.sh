@@ -5,7 +5,9 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 
 work=$(mktemp -d)
-export SESSIONS_ADDR="${E2E_ADDR:-127.0.0.1:3100}"
+# A port nobody listens on now, so a server left over from a killed run can never answer in place of ours.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export SESSIONS_ADDR="${E2E_ADDR:-127.0.0.1:$(free_port)}"
 export LEPTOS_SITE_ADDR="$SESSIONS_ADDR"
 export SESSIONS_DATABASE_URL="sqlite://$work/e2e.db"
 export SESSIONS_SECRET_KEY="end-to-end tests only, never used for a real site $(date +%s%N)"
@@ -27,7 +29,7 @@ if [ "${E2E_BACKEND:-sqlite}" = postgres ]; then
   psql "$pg" -qc "CREATE SCHEMA $schema"
   cleanup="psql '$pg' -qc 'DROP SCHEMA $schema CASCADE' >/dev/null 2>&1;"
   export SESSIONS_DATABASE_URL="$pg?options=-c%20search_path%3D$schema"
-  second="${SESSIONS_ADDR%:*}:$(( ${SESSIONS_ADDR##*:} + 1 ))"
+  second="127.0.0.1:$(free_port)"
   export BASE_URL_B="http://$second"
 fi
 
@@ -46,8 +48,9 @@ start() {
   local pid=$!
   cleanup="kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; $cleanup"
   for _ in $(seq 1 150); do
-    curl -fs "http://$1$ready" >/dev/null 2>&1 && return 0
+    # Ready means our process is alive and answering on the port that was free when it started.
     kill -0 $pid 2>/dev/null || break
+    curl -fs "http://$1$ready" >/dev/null 2>&1 && kill -0 $pid 2>/dev/null && return 0
     sleep 0.1
   done
   echo "server on $1 did not start" >&2; cat "$work/server-$1.log"; exit 1

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { Browser, expect, Page, test } from "@playwright/test";
-import { device, hydrated, PASSWORD, signIn, signUp, uniqueEmail, UA } from "./helpers";
+import { Browser, Page } from "@playwright/test";
+import { device, expect, hydrated, PASSWORD, signIn, signUp, test, UA, uniqueEmail } from "./helpers";
 
 // The flag is granted the way an operator would: the server's command line, on the database the test server uses
 // (scripts/e2e.sh exports SESSIONS_DATABASE_URL and the secret).

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { device, hydrated, PASSWORD, signUp, uniqueEmail, UA } from "./helpers";
+import { device, expect, hydrated, PASSWORD, signUp, test, UA, uniqueEmail } from "./helpers";
 
 test("signed-out visits go to sign-in and come back after it", async ({ browser }) => {
   const email = uniqueEmail();

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { device, devices, hydrated, openDevices, signIn, signUp, uniqueEmail, UA } from "./helpers";
+import { device, devices, expect, hydrated, openDevices, signIn, signUp, test, UA, uniqueEmail } from "./helpers";
 
 test("two browsers see each other, one logs the other out, and sign-out-others clears the rest", async ({ browser }) => {
   const email = uniqueEmail();

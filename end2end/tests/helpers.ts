@@ -1,4 +1,33 @@
-import { Browser, BrowserContext, expect, Page } from "@playwright/test";
+import { Browser, BrowserContext, expect, Page, test as base } from "@playwright/test";
+
+export { expect };
+
+/**
+ * Every spec imports `test` from here: an uncaught error on any page of any context a test opens fails that test,
+ * and under CI a test may not skip itself (a silent skip there would hide a suite that never ran).
+ */
+export const test = base.extend<{ pageErrors: void }>({
+  pageErrors: [
+    async ({ browser, context }, use, testInfo) => {
+      const errors: string[] = [];
+      const watch = (ctx: BrowserContext) => ctx.on("weberror", (e) => errors.push(`${e.page()?.url()}: ${e.error()}`));
+      watch(context);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const ctx = await newContext(options);
+        watch(ctx);
+        return ctx;
+      };
+      await use();
+      browser.newContext = newContext;
+      expect(errors, "uncaught errors in the page").toEqual([]);
+      if (process.env.CI && testInfo.status === "skipped") {
+        throw new Error(`skipped under CI: ${testInfo.annotations.map((a) => a.description).join("; ")}`);
+      }
+    },
+    { auto: true },
+  ],
+});
 
 export const UA = {
   chromeMac:
@@ -23,11 +52,7 @@ export async function hydrated(page: Page) {
 
 export async function device(browser: Browser, userAgent: string, javaScriptEnabled = true): Promise<Page> {
   const context: BrowserContext = await browser.newContext({ userAgent, javaScriptEnabled, locale: "en-US" });
-  const page = await context.newPage();
-  page.on("pageerror", (err) => {
-    throw err;
-  });
-  return page;
+  return context.newPage();
 }
 
 async function fill(page: Page, email: string, js: boolean) {

@@ -1,5 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
-import { device, devices, hydrated, openDevices, PASSWORD, signIn, signUp, uniqueEmail, UA } from "./helpers";
+import { Page } from "@playwright/test";
+import { device, devices, expect, hydrated, openDevices, PASSWORD, signIn, signUp, test, UA, uniqueEmail } from "./helpers";
 
 async function tryWrongPassword(page: Page, email: string) {
   await page.goto("/signin");

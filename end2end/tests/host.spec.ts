@@ -1,5 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
-import { device, devices, hydrated, UA } from "./helpers";
+import { Page } from "@playwright/test";
+import { device, devices, expect, hydrated, test, UA } from "./helpers";
 
 // The second host site (examples/host-site): only the library's public API, its own layout and a dark theme,
 // server-rendered and hydrated. The same journey runs with JavaScript (the hydrated site) and without it.

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { device, devices, hydrated, PASSWORD, signIn, signUp, uniqueEmail, UA } from "./helpers";
+import { device, devices, expect, hydrated, PASSWORD, signIn, signUp, test, UA, uniqueEmail } from "./helpers";
 
 // Runs when scripts/e2e.sh starts two server instances on one PostgreSQL database (E2E_BACKEND=postgres).
 const B = process.env.BASE_URL_B;

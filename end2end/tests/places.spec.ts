@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { devices, hydrated, openDevices, PASSWORD, signUp, uniqueEmail, UA } from "./helpers";
+import { devices, expect, hydrated, openDevices, PASSWORD, signUp, test, UA, uniqueEmail } from "./helpers";
 
 test("a sign-in through the trusted proxy from a public IP shows its approximate location and flag", async ({ browser }) => {
   const email = uniqueEmail();

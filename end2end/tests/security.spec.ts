@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { device, devices, hydrated, openDevices, PASSWORD, signIn, signUp, uniqueEmail, UA } from "./helpers";
+import { device, devices, expect, hydrated, openDevices, PASSWORD, signIn, signUp, test, UA, uniqueEmail } from "./helpers";
 
 test("changing the password signs out every other device and keeps this one with a fresh token", async ({ browser }) => {
   const email = uniqueEmail();
