@@ -82,6 +82,7 @@ event-revoked = Session revoked
 event-expired = Session expired
 event-other = Account activity
 reason-invalid_credentials = wrong email or password
+reason-invalid_code = wrong code
 reason-rate_limited = too many attempts
 reason-user_revoked = logged out from another device
 reason-logout_everywhere = signed out from another device

@@ -82,6 +82,7 @@ event-revoked = Sesión revocada
 event-expired = Sesión caducada
 event-other = Actividad de la cuenta
 reason-invalid_credentials = correo o contraseña incorrectos
+reason-invalid_code = código incorrecto
 reason-rate_limited = demasiados intentos
 reason-user_revoked = cerrada desde otro dispositivo
 reason-logout_everywhere = cerradas todas desde otro dispositivo

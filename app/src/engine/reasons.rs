@@ -7,6 +7,8 @@
 pub const REASONS: &[&str] = &[
     // Failed sign-ins and password confirmations.
     "invalid_credentials",
+    // The README's `record_failure` example: a wrong one-time code.
+    "invalid_code",
     "rate_limited",
     "account_rate_limited",
     "session_rate_limited",
