@@ -243,14 +243,31 @@ pub mod server {
     /// Sets `error`'s status on the current response and returns it.
     pub fn fail(error: ApiError) -> ApiError {
         if let Some(res) = use_context::<ResponseOptions>() {
-            res.set_status(
-                http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-            );
+            // A plain form post (no JavaScript) is redirected back to its page with the error in the URL, where the
+            // form shows it; an error status would replace that redirect with a bare JSON body.
+            if !is_form_post() {
+                res.set_status(
+                    http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                );
+            }
             if let ApiError::TooMany(_, seconds) = &error {
                 res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*seconds));
             }
         }
         error
+    }
+
+    /// A browser's own form submission: a POST that accepts HTML and says where it came from. (A page render is a
+    /// GET: its errors keep their status, so a hidden page still answers 404.)
+    fn is_form_post() -> bool {
+        use_context::<Parts>().filter(|parts| parts.method == http::Method::POST).is_some_and(|parts| {
+            let accepts_html = parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+            accepts_html && parts.headers.contains_key(http::header::REFERER)
+        })
     }
 
     #[derive(Clone, Copy)]

@@ -389,3 +389,24 @@ fn base64_url(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// Without JavaScript a refused sign-in is a plain form post: it must land back on the form with the message, not
+/// on a bare JSON error body.
+#[tokio::test]
+async fn a_refused_form_post_without_javascript_goes_back_to_the_form_with_its_message() {
+    let server = start(&[]).await;
+    let form = sign_in_form("nobody@example.com", "wrong password");
+    let mut call = Call::post("/api/demo/sign-in", &form).header("Referer", format!("http://{}/signin", server.addr));
+    call.accept = "text/html,application/xhtml+xml";
+    let reply = server.send(call).await;
+    assert_eq!(reply.status, 302, "{reply:?}");
+    let location = reply.header("location").unwrap();
+    assert!(location.contains("__err="), "{location}");
+    let back = server.get(location.split_once(&server.addr).unwrap().1).await;
+    assert!(
+        back.body.contains("That email and password don&#x27;t match an account.")
+            || back.body.contains("That email and password don't match an account."),
+        "{}",
+        back.body
+    );
+}
