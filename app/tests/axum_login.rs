@@ -704,3 +704,36 @@ async fn concurrent_first_requests_adopt_once(on: Registry) {
     assert_eq!(app.rows("user-ada").await.len(), 1, "{on:?}: only the first session's row, now ended");
     app.cleanup().await;
 }
+
+/// The adapter runs the same origin check as the layer: a page on a sibling subdomain or another port cannot post
+/// "sign out everywhere else" with the user's cookie; the site's own pages can.
+#[tokio::test]
+async fn the_adapter_refuses_state_changes_from_other_origins() {
+    let Some(app) = app().await else { return };
+    let mut a = Browser::new(common::CHROME_MAC);
+    let mut b = Browser::new(FIREFOX);
+    a.login(&app, "first password").await;
+    b.login(&app, "first password").await;
+    let post = |browser: &Browser, headers: &[(&'static str, &str)]| {
+        let mut req = browser.request("POST", "/devices/revoke-others", "");
+        req.headers_mut().insert(header::HOST, "app.example.test".parse().unwrap());
+        for (name, value) in headers {
+            req.headers_mut().insert(*name, value.parse().unwrap());
+        }
+        req
+    };
+    for headers in [
+        &[("sec-fetch-site", "same-site"), ("origin", "http://evil.example.test")][..],
+        &[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")][..],
+        &[("origin", "http://app.example.test:8080")][..],
+        &[("origin", "null")][..],
+    ] {
+        let res = app.router.clone().oneshot(post(&a, headers)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    assert_eq!(b.me(&app).await, StatusCode::OK, "nothing a foreign page posted took effect");
+    let own = [("sec-fetch-site", "same-origin"), ("origin", "http://app.example.test")];
+    let res = app.router.clone().oneshot(post(&a, &own)).await.unwrap();
+    assert_ne!(res.status(), StatusCode::FORBIDDEN, "the site's own page is refused");
+    app.cleanup().await;
+}
