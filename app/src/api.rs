@@ -113,7 +113,13 @@ pub mod server {
     /// Starts a session for `user_id` from a server function: sets the cookies on the response, records the
     /// login, and ends the session this browser had before, if any.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # mod host {
+    /// use leptos::prelude::*;
+    /// use leptos_sessions::{engine::Auth, ApiError};
+    /// # pub struct User { pub id: String }
+    /// # pub async fn check_password(_: &str, _: &str) -> Result<User, ApiError> { unimplemented!() }
+    ///
     /// #[server]
     /// async fn login(email: String, password: String) -> Result<(), ApiError> {
     ///     let user = check_password(&email, &password).await?;
@@ -121,6 +127,8 @@ pub mod server {
     ///     leptos_axum::redirect("/");
     ///     Ok(())
     /// }
+    /// # }
+    /// # fn main() {}
     /// ```
     pub async fn sign_in(user_id: &str, auth: Auth) -> Result<(), ApiError> {
         let sessions = sessions()?;
@@ -142,10 +150,12 @@ pub mod server {
     /// Records a failed sign-in for `identity` as typed (never the password), unless [`skip_tracking`] was
     /// called during this request.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # async fn f(email: String, password_ok: bool) {
     /// if !password_ok {
     ///     leptos_sessions::server::record_failed_attempt(&email, "invalid_credentials").await;
     /// }
+    /// # }
     /// ```
     pub async fn record_failed_attempt(identity: &str, reason: &str) -> Option<Event> {
         if use_context::<SkipTracking>().is_some() {
@@ -157,9 +167,12 @@ pub mod server {
     /// Records a failed sign-in of any kind (a passkey, a one-time code, an OAuth callback), with the method,
     /// provider and second factor `auth` names and the identity as typed; ignored after [`skip_tracking`].
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # async fn f(email: String) {
+    /// use leptos_sessions::engine::Auth;
     /// let auth = Auth::password().identity(&email).second_factor("totp");
     /// leptos_sessions::server::record_failure(auth, "invalid_code").await;
+    /// # }
     /// ```
     pub async fn record_failure(auth: Auth, reason: &str) -> Option<Event> {
         if use_context::<SkipTracking>().is_some() {
@@ -171,12 +184,16 @@ pub mod server {
     /// Marks this request as "not a failure, not a sign-in yet": later [`record_failed_attempt`] calls in it are
     /// ignored. For hand-offs such as "password right, second factor next".
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # struct User;
+    /// # impl User { fn has_totp(&self) -> bool { true } }
+    /// # fn f(user: User) -> Result<(), leptos_sessions::ApiError> {
     /// if user.has_totp() {
     ///     leptos_sessions::server::skip_tracking();
     ///     leptos_axum::redirect("/signin/totp");
     ///     return Ok(());
     /// }
+    /// # Ok(()) }
     /// ```
     pub fn skip_tracking() {
         provide_context(SkipTracking);
@@ -184,8 +201,12 @@ pub mod server {
 
     /// Records a sign-in that created no session here (an API token exchange, say).
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # struct User { id: String }
+    /// # async fn f(user: User) {
+    /// use leptos_sessions::engine::Auth;
     /// leptos_sessions::server::track_login(&user.id, Auth::token()).await;
+    /// # }
     /// ```
     pub async fn track_login(user_id: &str, auth: Auth) -> Option<Event> {
         sessions().ok()?.track_login(user_id, &auth, &request_meta()).await
@@ -194,8 +215,12 @@ pub mod server {
     /// Call after the signed-in user confirmed their password again ("sudo mode"): logging out devices is allowed
     /// for the configured window.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # struct User;
+    /// # fn verify(_: &User, _: &str) -> bool { true }
+    /// # async fn f(user: User, password: String) -> Result<(), leptos_sessions::ApiError> {
     /// if verify(&user, &password) { leptos_sessions::server::reauthenticated().await?; }
+    /// # Ok(()) }
     /// ```
     pub async fn reauthenticated() -> Result<(), ApiError> {
         let (sessions, current) = signed_in()?;
@@ -206,9 +231,15 @@ pub mod server {
     /// Call after the signed-in user changed their password: every other session ends and this browser gets a
     /// fresh session token.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # use leptos_sessions::ApiError;
+    /// # struct User { id: String }
+    /// # struct Users;
+    /// # impl Users { async fn set_password(&self, _: &str, _: &str) -> Result<(), ApiError> { Ok(()) } }
+    /// # async fn f(users: Users, user: User, new_password: String) -> Result<(), ApiError> {
     /// users.set_password(&user.id, &new_password).await?;
     /// leptos_sessions::server::password_changed().await?;
+    /// # Ok(()) }
     /// ```
     pub async fn password_changed() -> Result<(), ApiError> {
         let (sessions, current) = signed_in()?;
@@ -218,8 +249,10 @@ pub mod server {
 
     /// Records that the current session completed a second factor.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # async fn f() -> Result<(), leptos_sessions::ApiError> {
     /// leptos_sessions::server::mark_second_factor("totp").await?;
+    /// # Ok(()) }
     /// ```
     pub async fn mark_second_factor(factor: &str) -> Result<bool, ApiError> {
         let (sessions, current) = signed_in()?;
@@ -228,8 +261,10 @@ pub mod server {
 
     /// How this browser signed in last time (from its device cookie).
     ///
-    /// ```ignore
-    /// let badge = leptos_sessions::server::last_login().await.map(|l| l.auth_method);
+    /// ```no_run
+    /// # async fn f() {
+    /// let badge: Option<String> = leptos_sessions::server::last_login().await.map(|l| l.auth_method);
+    /// # }
     /// ```
     pub async fn last_login() -> Option<LastLogin> {
         sessions().ok()?.last_login(&request_meta()).await

@@ -93,12 +93,15 @@ impl I18n {
 
 /// Negotiates the page language and provides it to every component below. Call it once at the root of the app.
 ///
-/// ```ignore
+/// ```no_run
+/// use leptos::prelude::*;
+///
 /// #[component]
 /// fn App() -> impl IntoView {
 ///     let i18n = leptos_sessions::i18n::provide_i18n();
 ///     view! { <p>{i18n.t("devices-title")}</p> }
 /// }
+/// # fn main() {}
 /// ```
 pub fn provide_i18n() -> I18n {
     if let Some(existing) = use_context::<I18n>() {

@@ -3,7 +3,7 @@
 mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
@@ -50,30 +50,64 @@ async fn sign_in_survives_every_tracking_step_failing_at_once() {
         .is_none());
     assert!(h.sessions.last_login(&RequestMeta { device_id: Some("x".into()), ..meta(CHROME_MAC) }).await.is_none());
 
-    h.sessions.sign_out(&current(&signed.session_id, "u1"), &RequestMeta::default()).await.expect("sign-out works");
+    let other = h.sessions.sign_in("u1", &Auth::password(), &meta(CHROME_MAC)).await.expect("a second sign-in");
+    let me = current(&signed.session_id, "u1");
+    h.sessions.revoke(&me, &other.session_id, &RequestMeta::default()).await.expect("revocation works");
+    assert_eq!(get_me(&app, &pair(&other.set_cookies[0])).await.body, "anonymous", "the revoked cookie is refused");
+
+    h.sessions.sign_out(&me, &RequestMeta::default()).await.expect("sign-out works");
     assert!(column(&h.store, &signed.session_id, "ended_at").await.is_some(), "sign-out ended the row");
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'logout'").await, 1);
-    // The hooks ran inside the isolation (the injected faults stop them first, so none got far).
+    // Every hook is called inside the isolation, after the injected fault: none ran. The hooks that do run, and
+    // panic, are the next two tests'.
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
+/// Every hook runs and panics (audit sink, mailer, webhook all down): each costs only itself. The sign-ins, the
+/// revocations and their events are stored, a revoked cookie is refused, and the user can still sign in.
 #[tokio::test]
-async fn panicking_hooks_lose_nothing_but_themselves() {
-    let h =
-        harness_with(|c| c.on_event(|_| panic!("audit sink down")).on_new_device(|_, _| panic!("mailer down"))).await;
-    h.sessions.sign_in("u1", &Auth::password(), &meta(CHROME_MAC)).await.unwrap();
-    let b = h
-        .sessions
-        .sign_in(
-            "u1",
-            &Auth::password(),
-            &meta("Mozilla/5.0 (X11; Linux x86_64; rv:139.0) Gecko/20100101 Firefox/139.0"),
-        )
-        .await
-        .unwrap();
+async fn panicking_hooks_run_and_lose_nothing_but_themselves() {
+    let fired = Arc::new(Mutex::new(Vec::<&str>::new()));
+    let (e, d, r) = (fired.clone(), fired.clone(), fired.clone());
+    let h = harness_with(move |c| {
+        // Each records itself (the guard is dropped before the panic, so the mutex is not poisoned) and panics.
+        c.on_event(move |_| {
+            e.lock().unwrap().push("event");
+            panic!("audit sink down")
+        })
+        .on_new_device(move |_, _| {
+            d.lock().unwrap().push("new_device");
+            panic!("mailer down")
+        })
+        .on_session_revoked(move |_, _, _| {
+            r.lock().unwrap().push("revoked");
+            panic!("webhook down")
+        })
+    })
+    .await;
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:139.0) Gecko/20100101 Firefox/139.0";
+    let a = h.sessions.sign_in("u1", &Auth::password(), &meta(CHROME_MAC)).await.unwrap();
+    let b = h.sessions.sign_in("u1", &Auth::password(), &meta(firefox)).await.unwrap();
     assert!(b.new_device);
-    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 2, "events stored");
-    assert_eq!(h.store.list_live("u1").await.unwrap().len(), 2);
+    let c = h.sessions.sign_in("u1", &Auth::password(), &meta(CHROME_MAC)).await.unwrap();
+    let me = current(&a.session_id, "u1");
+    h.sessions.revoke(&me, &b.session_id, &RequestMeta::default()).await.expect("a revoke survives its hook");
+    assert_eq!(h.sessions.revoke_others(&me, &RequestMeta::default()).await.expect("so does revoke-others"), 1);
+
+    let app = app(&h.sessions);
+    for ended in [&b, &c] {
+        assert_eq!(get_me(&app, &pair(&ended.set_cookies[0])).await.body, "anonymous", "revoked cookies are refused");
+    }
+    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "u1");
+    assert_eq!(h.store.list_live("u1").await.unwrap().len(), 1);
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 3, "events stored");
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'revoked'").await, 2);
+    let again = h.sessions.sign_in("u1", &Auth::password(), &meta(firefox)).await.expect("and sign in again");
+    assert_eq!(get_me(&app, &pair(&again.set_cookies[0])).await.body, "u1");
+
+    let mut fired = fired.lock().unwrap().clone();
+    fired.sort_unstable();
+    assert_eq!(fired, [["event"; 6].as_slice(), &["new_device"], &["revoked"; 2]].concat(), "every hook ran");
 }
 
 #[tokio::test]

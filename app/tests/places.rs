@@ -45,6 +45,34 @@ fn lookups_on_the_test_database() {
     assert!(Config::new([0u8; 32]).unwrap().geoip("/nonexistent/City.mmdb", "en").is_err());
 }
 
+/// The database is never searched for an address it cannot know (counted: feature `fault-injection`).
+#[cfg(feature = "fault-injection")]
+#[test]
+fn private_addresses_are_never_searched_for() {
+    let geo = Geo::open(DB, "en", 2).unwrap();
+    let private = [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "100.64.0.1",
+        "169.254.1.1",
+        "192.0.2.1",
+        "::ffff:10.0.0.1",
+        "::1",
+        "fd00::1",
+        "fe80::1",
+        "2001:db8::1",
+    ];
+    for ip in private {
+        assert_eq!(geo.lookup(ip.parse().unwrap()), None, "{ip}");
+    }
+    let asked = private.len() as u64;
+    assert_eq!(geo.lookups(), (asked, 0), "(asked, searched)");
+    assert!(geo.lookup("81.2.69.142".parse().unwrap()).is_some());
+    assert_eq!(geo.lookups(), (asked + 1, 1), "a public address is searched for");
+}
+
 #[test]
 fn a_replaced_database_file_is_reloaded_and_a_broken_one_is_not() {
     let dir = tempfile::tempdir().unwrap();
@@ -88,30 +116,184 @@ async fn sign_ins_and_failures_are_located_after_the_fact() {
         .as_deref(),
         Some("SE")
     );
-    // Private addresses are never looked up; the trail stays append-only after the back-fill.
+    // Private addresses are never looked up. The worker takes its jobs in order: once a later public sign-in is
+    // located, the private ones before it were looked up already or never queued.
+    #[cfg(feature = "fault-injection")]
+    let before = h.sessions.geo_lookups();
     h.sessions.sign_in("u2", &Auth::password(), &from("10.1.2.3")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    h.sessions.record_failed_attempt(&from("192.168.1.1"), "bob@example.com", "invalid_credentials").await.unwrap();
+    h.sessions.sign_in("u3", &Auth::password(), &from("::ffff:81.2.69.142")).await.unwrap();
+    assert_eq!(eventually(&h, "SELECT city FROM sessions WHERE user_id = 'u3'").await.as_deref(), Some("London"));
+    #[cfg(feature = "fault-injection")]
+    assert_eq!(
+        h.sessions.geo_lookups(),
+        (before.0 + 1, before.1 + 1),
+        "(asked, searched) since {before:?}: only the public address"
+    );
     assert_eq!(
         count(&h.store, "SELECT COUNT(*) FROM sessions WHERE user_id = 'u2' AND country_code IS NOT NULL").await,
         0
     );
+    // The trail stays append-only after the back-fill.
     assert!(sqlx::query("UPDATE sessions_events SET city = 'Paris'").execute(h.store.pool()).await.is_err());
     let row = &h.store.list_live("u1").await.unwrap()[0];
     assert_eq!(row.id, signed.session_id);
 }
 
+/// A request to the layer from `peer` (the socket address the server saw).
+async fn request_from(app: &axum::Router, cookie: &str, peer: &str) -> String {
+    use axum::extract::ConnectInfo;
+    let mut req =
+        http::Request::get("/me").header(http::header::COOKIE, cookie).body(axum::body::Body::empty()).unwrap();
+    req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap(), 4242)));
+    call(app, req).await.body
+}
+
+/// Every cell of every table (internal ones included), as `(table.column, bytes as text)`.
+async fn every_cell(h: &Harness) -> Vec<(String, String)> {
+    let pool = h.store.pool();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'").fetch_all(pool).await.unwrap();
+    let mut cells = Vec::new();
+    for table in tables {
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info(?)").bind(&table).fetch_all(pool).await.unwrap();
+        assert!(!columns.is_empty(), "{table} has columns");
+        for column in columns {
+            let sql = format!(r#"SELECT CAST("{column}" AS BLOB) FROM "{table}" WHERE "{column}" IS NOT NULL"#);
+            let values: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap();
+            let name = format!("{table}.{column}");
+            cells.extend(values.into_iter().map(|v| (name.clone(), String::from_utf8_lossy(&v).into_owned())));
+        }
+    }
+    cells
+}
+
+/// With truncation on, no write path stores a full address: the sign-in, the throttled activity update (from
+/// another address), the ending events that copy the last-seen address (revoke, logout, expiry on a request and in
+/// the sweep), failed attempts and the geolocation back-fill. Every column of every table is scanned, and the raw
+/// database files too.
 #[tokio::test]
 async fn truncated_mode_stores_no_full_address_anywhere() {
-    let h = harness_with(|c| c.client_ip(ClientIp { truncate: true, ..ClientIp::default() })).await;
-    let signed = h.sessions.sign_in("u1", &Auth::password(), &from("81.2.69.142")).await.unwrap();
-    h.sessions.record_failed_attempt(&from("2001:480:10:1234::1"), "x@example.com", "invalid_credentials").await;
-    assert_eq!(column(&h.store, &signed.session_id, "ip_address").await.as_deref(), Some("81.2.69.0"));
-    assert_eq!(column(&h.store, &signed.session_id, "last_seen_ip").await.as_deref(), Some("81.2.69.0"));
-    let ips: Vec<String> = sqlx::query_scalar("SELECT ip_address FROM sessions_events ORDER BY occurred_at")
-        .fetch_all(h.store.pool())
-        .await
-        .unwrap();
-    assert_eq!(ips, ["81.2.69.0", "2001:480:10::"]);
+    let clock = Clock::new();
+    let installed = clock.clone();
+    let h = harness_with(move |c| {
+        installed.install(
+            c.client_ip(ClientIp { truncate: true, ..ClientIp::default() })
+                .geoip(DB, "en")
+                .unwrap()
+                .idle_timeout(Some(Duration::from_secs(3600)))
+                .touch_interval(Duration::from_secs(60)),
+        )
+    })
+    .await;
+    let app = app(&h.sessions);
+    let signed_in = |user: &'static str, ip: &'static str| {
+        let sessions = h.sessions.clone();
+        async move {
+            let s = sessions.sign_in(user, &Auth::password(), &from(ip)).await.unwrap();
+            (s.session_id, pair(&s.set_cookies[0]))
+        }
+    };
+    // Each row is touched later from another network, so the address its ending copies is the last-seen one.
+    let (revoked, revoked_cookie) = signed_in("u1", "81.2.69.142").await;
+    let (logged_out, logged_out_cookie) = signed_in("u1", "89.160.20.112").await;
+    let (expired, expired_cookie) = signed_in("u2", "2001:480:10:1234::1").await;
+    let (swept, swept_cookie) = signed_in("u3", "81.2.69.160").await;
+    let touches = [
+        (&revoked, &revoked_cookie, "u1", "198.51.100.77", "198.51.100.0"),
+        (&logged_out, &logged_out_cookie, "u1", "203.0.113.99", "203.0.113.0"),
+        (&expired, &expired_cookie, "u2", "2001:db8:aaaa:bbbb::1", "2001:db8:aaaa::"),
+        (&swept, &swept_cookie, "u3", "192.0.2.55", "192.0.2.0"),
+    ];
+    clock.advance(Duration::from_secs(120));
+    for (id, cookie, user, peer, kept) in touches {
+        assert_eq!(request_from(&app, cookie, peer).await, user);
+        assert_eq!(column(&h.store, id, "last_seen_ip").await.as_deref(), Some(kept), "touched from {peer}");
+    }
+
+    for ip in ["2001:480:10:1234:5678::9", "89.160.20.114"] {
+        h.sessions.record_failed_attempt(&from(ip), "x@example.com", "invalid_credentials").await.unwrap();
+    }
+
+    let me = current(&logged_out, "u1");
+    h.sessions.revoke(&me, &revoked, &from("81.2.69.170")).await.unwrap();
+    h.sessions.sign_out(&me, &from("89.160.20.121")).await.unwrap();
+    clock.advance(Duration::from_secs(2 * 3600));
+    assert_eq!(request_from(&app, &expired_cookie, "2001:480:10:abcd::8").await, "anonymous", "idle for two hours");
+    assert_eq!(h.sessions.sweep().await.unwrap().expired, 1);
+
+    // The back-fill has run for every sign-in and failed attempt from a known place.
+    let located = "SELECT CASE WHEN COUNT(*) = 6 THEN 'all' END FROM sessions_events
+                   WHERE kind IN ('login', 'failed_login') AND country_code IS NOT NULL";
+    assert_eq!(eventually(&h, located).await.as_deref(), Some("all"), "every sign-in and failure located");
+    assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions WHERE city IS NOT NULL").await, 4);
+
+    for (id, signed_in_from, last_seen) in [
+        (&revoked, "81.2.69.0", "198.51.100.0"),
+        (&logged_out, "89.160.20.0", "203.0.113.0"),
+        (&expired, "2001:480:10::", "2001:db8:aaaa::"),
+        (&swept, "81.2.69.0", "192.0.2.0"),
+    ] {
+        assert_eq!(column(&h.store, id, "ip_address").await.as_deref(), Some(signed_in_from));
+        assert_eq!(column(&h.store, id, "last_seen_ip").await.as_deref(), Some(last_seen));
+    }
+    let events: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT kind, ip_address FROM sessions_events").fetch_all(h.store.pool()).await.unwrap();
+    let mut events: Vec<_> = events.iter().map(|(kind, ip)| (kind.as_str(), ip.as_deref().unwrap_or("-"))).collect();
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            ("expired", "192.0.2.0"),
+            ("expired", "2001:db8:aaaa::"),
+            ("failed_login", "2001:480:10::"),
+            ("failed_login", "89.160.20.0"),
+            ("login", "2001:480:10::"),
+            ("login", "81.2.69.0"),
+            ("login", "81.2.69.0"),
+            ("login", "89.160.20.0"),
+            ("logout", "203.0.113.0"),
+            ("revoked", "198.51.100.0"),
+        ],
+        "every event holds a truncated address; each ending copies the last-seen one"
+    );
+
+    let full = [
+        "81.2.69.142",
+        "89.160.20.112",
+        "2001:480:10:1234::1",
+        "81.2.69.160",
+        "198.51.100.77",
+        "203.0.113.99",
+        "2001:db8:aaaa:bbbb::1",
+        "192.0.2.55",
+        "2001:480:10:1234:5678::9",
+        "89.160.20.114",
+        "81.2.69.170",
+        "89.160.20.121",
+        "2001:480:10:abcd::8",
+    ];
+    let cells = every_cell(&h).await;
+    let mut kept: Vec<&str> =
+        cells.iter().filter(|(_, v)| v.as_str() == "192.0.2.0").map(|(name, _)| name.as_str()).collect();
+    kept.sort();
+    assert_eq!(kept, ["sessions.last_seen_ip", "sessions_events.ip_address"], "the scan reads every table");
+    let leaks: Vec<_> = cells.iter().filter(|(_, v)| full.iter().any(|ip| v.contains(ip))).collect();
+    assert!(leaks.is_empty(), "full addresses stored: {leaks:?}");
+
+    // The files themselves: indexes, free pages and the write-ahead log included.
+    let mut files = 0;
+    for entry in std::fs::read_dir(h._dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        files += usize::from(text.contains("192.0.2.0"));
+        for ip in full {
+            assert!(!text.contains(ip), "{ip} in {}", path.display());
+        }
+    }
+    assert!(files > 0, "the truncated address is in the files");
 }
 
 #[tokio::test]

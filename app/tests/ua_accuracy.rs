@@ -60,9 +60,12 @@ fn browser_and_os_family_hit_rates_meet_the_goals() {
     for miss in &misses {
         println!("miss: {miss}");
     }
-    assert!(b_total > 300 && o_total > 150, "the corpus is loaded");
+    assert!(b_total > 300 && m_total > 250 && o_total > 150, "the corpus is loaded");
     assert!(rate(b_hit, b_total) >= 97.0, "browser family below 97%");
     assert!(rate(o_hit, o_total) >= 95.0, "OS family below 95%");
+    // Not a stated goal: a floor at what the parser measures today (271/273 = 99.3%), so a regression in version
+    // extraction shows up here rather than as wrong names on the devices page.
+    assert!(rate(m_hit, m_total) >= 99.0, "browser major version below today's 99%");
 }
 
 /// The name the devices list shows for a user agent, with `MyApp` configured as a native app when `configured`.

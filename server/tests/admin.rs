@@ -115,3 +115,62 @@ async fn only_administrators_reach_the_admin_page_and_its_server_functions() {
     let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke", Some(&root_cookie), &revoke_form).await;
     assert_eq!(status, 404, "revoking twice: {body}");
 }
+
+/// Ending other people's sessions needs a recently confirmed password. The administrator last authenticated an hour
+/// ago (the library call that made the session ran on a clock an hour behind), past the 10-minute window, so no test
+/// waits for it: revoke and revoke-all are refused and end nothing, a wrong password opens nothing, and once the
+/// password is confirmed both work, with the fresh cookie the confirmation issued (the old one is refused at once).
+#[tokio::test]
+async fn administrators_confirm_their_password_before_ending_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("confirm.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    let users = Users::open(&url).await.unwrap();
+    let root = users.create("root@example.com", "correct horse battery").await.unwrap().unwrap();
+    let ada = users.create("ada@example.com", "correct horse battery").await.unwrap().unwrap();
+    let config = || Config::new(SECRET).unwrap().secure_cookies(false);
+    let an_hour_ago = time::OffsetDateTime::now_utc() - std::time::Duration::from_secs(3600);
+    let then = Sessions::new(config().clock(move || an_hour_ago), store.clone());
+    let sessions = Sessions::new(config(), store.clone());
+    let meta =
+        |ip: &str, ua: &str| RequestMeta { ip: ip.parse().ok(), user_agent: Some(ua.into()), ..RequestMeta::default() };
+    let as_root = then.sign_in(&root.id, &Auth::password(), &meta("192.0.2.1", CHROME)).await.unwrap();
+    let ada_mac = sessions.sign_in(&ada.id, &Auth::password(), &meta("198.51.100.4", CHROME)).await.unwrap();
+    let ada_pc = sessions.sign_in(&ada.id, &Auth::passkey(), &meta("198.51.100.5", FIREFOX)).await.unwrap();
+    let out = command(&url, &[]).args(["admin", "grant", "root@example.com"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let server = start_on(&url, &[("SESSIONS_SUDO_WINDOW", "10m")]).await;
+    let stale = cookie(&as_root.set_cookies[0]);
+    let revoke = format!("user_id={}&id={}", ada.id, ada_pc.session_id);
+    let revoke_all = format!("user_id={}", ada.id);
+    let live = || async { sessions.store().list_live(&ada.id).await.unwrap().len() };
+
+    let (_, _, link) = request(&server, "POST", "/api/demo/admin/link", Some(&stale), "").await;
+    assert_eq!(link, "true", "signed in as an administrator");
+    for (name, form) in [("revoke", &revoke), ("revoke-all", &revoke_all)] {
+        let (status, _, body) = request(&server, "POST", &format!("/api/demo/admin/{name}"), Some(&stale), form).await;
+        assert_eq!((status, body.as_str()), (403, r#""ReauthRequired""#), "{name} past the window");
+    }
+    assert_eq!(live().await, 2, "nothing ended");
+
+    let (status, _, body) = request(&server, "POST", "/api/demo/confirm", Some(&stale), "password=wrong+guess").await;
+    assert_eq!((status, body.as_str()), (400, r#"{"Invalid":"error-wrong-password"}"#));
+    let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke", Some(&stale), &revoke).await;
+    assert_eq!((status, body.as_str()), (403, r#""ReauthRequired""#), "a wrong password confirms nothing");
+
+    let confirm = Call::post("/api/demo/confirm", "password=correct+horse+battery").cookie(&stale);
+    let reply = server.send(confirm).await;
+    assert!(reply.status < 400, "{reply:?}");
+    let fresh = reply.cookies();
+    assert!(fresh.starts_with("session=") && fresh != stale, "a confirmation issues a fresh token: {fresh:?}");
+    let (_, _, link) = request(&server, "POST", "/api/demo/admin/link", Some(&stale), "").await;
+    assert_eq!(link, "false", "the replaced cookie is refused on its very next request");
+
+    let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke", Some(&fresh), &revoke).await;
+    assert_eq!(status, 200, "{body}");
+    let left = sessions.store().list_live(&ada.id).await.unwrap();
+    assert_eq!(left.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [ada_mac.session_id.as_str()]);
+    let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke-all", Some(&fresh), &revoke_all).await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    assert_eq!(live().await, 0);
+}

@@ -24,6 +24,9 @@ pub struct Geo {
     language: String,
     precision: u32,
     current: RwLock<Loaded>,
+    /// Addresses asked about and database searches made, for tests (feature `fault-injection`).
+    #[cfg(feature = "fault-injection")]
+    counts: [std::sync::atomic::AtomicU64; 2],
 }
 
 /// The database in memory and the modification time of the file it came from.
@@ -49,15 +52,29 @@ impl Geo {
             language: language.to_owned(),
             precision: precision.min(6),
             current: RwLock::new((Arc::new(reader), modified)),
+            #[cfg(feature = "fault-injection")]
+            counts: Default::default(),
         })
+    }
+
+    /// How many addresses [`Geo::lookup`] was asked about, and how many of them it searched the database for
+    /// (feature `fault-injection`; tests count lookups with it).
+    #[cfg(feature = "fault-injection")]
+    pub fn lookups(&self) -> (u64, u64) {
+        let [asked, searched] = &self.counts;
+        (asked.load(std::sync::atomic::Ordering::SeqCst), searched.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// Where `ip` probably is; `None` for private, loopback and unknown addresses.
     pub fn lookup(&self, ip: IpAddr) -> Option<Place> {
+        #[cfg(feature = "fault-injection")]
+        self.counts[0].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let ip = ip.to_canonical();
         if !super::ip::is_public(ip) {
             return None;
         }
+        #[cfg(feature = "fault-injection")]
+        self.counts[1].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let reader = self.current.read().ok()?.0.clone();
         let found = reader.lookup(ip).ok()?;
         let city: geoip2::City = found.decode().ok()??;
@@ -127,6 +144,12 @@ pub(crate) struct Job {
 pub(crate) type Queue = mpsc::Sender<Job>;
 
 impl Sessions {
+    /// The configured geolocation database's [`Geo::lookups`]: (addresses asked about, database searches).
+    #[cfg(feature = "fault-injection")]
+    pub fn geo_lookups(&self) -> (u64, u64) {
+        self.config().geo.as_ref().map_or((0, 0), |geo| geo.lookups())
+    }
+
     /// Starts the back-fill worker when a database is configured and a Tokio runtime is running.
     pub(crate) fn start_geo_worker(&self) -> Option<Queue> {
         let geo = self.config().geo.clone()?;

@@ -14,8 +14,15 @@ use crate::view::{DeviceView, DevicesView};
 ///
 /// Below the list, the 10 newest login-history events, with a "See all" link to `history_href` when given.
 ///
-/// ```ignore
-/// view! { <leptos_sessions::DevicesSection history_href="/settings/sessions/history"/> }
+/// ```no_run
+/// use leptos::prelude::*;
+/// use leptos_sessions::DevicesSection;
+///
+/// #[component]
+/// fn SessionsSettings() -> impl IntoView {
+///     view! { <DevicesSection history_href="/settings/sessions/history" reauth_href="/settings/confirm"/> }
+/// }
+/// # fn main() {}
 /// ```
 #[component]
 pub fn DevicesSection(

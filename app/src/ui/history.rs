@@ -11,8 +11,23 @@ use crate::view::EventView;
 
 /// The full login history, paginated with `?page=N` links (newest first).
 ///
-/// ```ignore
-/// view! { <Route path=path!("/settings/sessions/history") view=|| view! { <LoginHistory/> }/> }
+/// ```no_run
+/// use leptos::prelude::*;
+/// use leptos_router::components::{Route, Router, Routes};
+/// use leptos_router::path;
+/// use leptos_sessions::LoginHistory;
+///
+/// #[component]
+/// fn App() -> impl IntoView {
+///     view! {
+///         <Router>
+///             <Routes fallback=|| "Not found">
+///                 <Route path=path!("/settings/sessions/history") view=|| view! { <LoginHistory/> }/>
+///             </Routes>
+///         </Router>
+///     }
+/// }
+/// # fn main() {}
 /// ```
 #[component]
 pub fn LoginHistory(

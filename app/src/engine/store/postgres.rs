@@ -23,6 +23,9 @@ pub struct PgStore {
 /// Advisory-lock key of the sweep: one instance at a time.
 const SWEEP_LOCK: i64 = 0x5e55_1045_5eef;
 
+/// How long a request waits for a database connection (a new one, or a check of an idle one) before it answers 503.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl PgStore {
     /// Connects to `url` (`postgres://…`) and runs `migrations/postgres`.
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
@@ -32,7 +35,13 @@ impl PgStore {
 
     /// Connects with explicit options (a `search_path`, say) and runs the migrations.
     pub async fn connect_with(options: PgConnectOptions) -> Result<Self, sqlx::Error> {
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            // sqlx's default is 30 s: a server that stops answering would hold every request that long before its
+            // 503. A pool kept busy by a healthy server hands a connection over in milliseconds.
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
         Self::from_pool(pool).await
     }
 
@@ -884,6 +893,9 @@ async fn listen_for_endings(pool: PgPool, on: std::sync::Arc<dyn Fn(super::Inval
     while !pool.is_closed() {
         let listener = async {
             let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+            // By default try_recv reconnects before it reports the loss, and a reconnection can wait the whole
+            // acquire timeout while the cache is still trusted and endings go unheard: report it at once instead.
+            listener.eager_reconnect(false);
             listener.listen(ENDINGS_CHANNEL).await?;
             Ok::<_, sqlx::Error>(listener)
         };
