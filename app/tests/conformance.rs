@@ -136,19 +136,9 @@ fn pair(set_cookie: &str) -> String {
 }
 
 async fn whoami(sessions: &Sessions, cookie: &str) -> String {
-    let app =
-        Router::new()
-            .route(
-                "/me",
-                get(|c: Option<Extension<CurrentSession>>| async move {
-                    c.map(|Extension(c)| c.user_id).unwrap_or_default()
-                }),
-            )
-            .layer(sessions.layer());
-    let res =
-        app.oneshot(Request::get("/me").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await.unwrap();
-    assert!(res.status().is_success(), "status {}", res.status());
-    String::from_utf8(axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap().to_vec()).unwrap()
+    let (status, user, _) = ask(sessions, cookie).await;
+    assert!(status.is_success(), "status {status}");
+    user
 }
 
 /// Each test runs on tokio's single-threaded test runtime; the ones after `multi_thread:` on four worker threads.
