@@ -36,7 +36,20 @@ impl Users {
     /// Connects to the same database as the session store (`sqlite://…` or `postgres://…`).
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new().max_connections(4).connect(url).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // On SQLite every rewrite and deletion zeroes the old bytes where they were, so an old password
+                    // hash or an erased email does not linger in the file.
+                    if conn.backend_name() == "SQLite" {
+                        sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS demo_users (
                 id TEXT PRIMARY KEY NOT NULL,
@@ -167,9 +180,6 @@ impl Users {
     /// engine's erasure then empties the WAL). `Ok(false)` when it is already gone, so a re-run succeeds.
     pub async fn forget(&self, id: &str) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        if tx.backend_name() == "SQLite" {
-            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
-        }
         let done = sqlx::query("DELETE FROM demo_users WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -336,10 +346,6 @@ impl Users {
     /// when no account has this id.
     pub async fn disable(&self, id: &str) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        // A shorter row is written beside the old one: zero what is left of the old one (the email, the id).
-        if tx.backend_name() == "SQLite" {
-            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *tx).await?;
-        }
         let done = sqlx::query("UPDATE demo_users SET password_hash = 'disabled' WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
