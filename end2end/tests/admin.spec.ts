@@ -90,7 +90,7 @@ test("an administrator finds an attack, reads the account's trail and revokes it
   await expect(admin.getByText(`${victim}: 2 live sessions`)).toBeVisible();
   await expect(admin.locator("li.sessions-event[data-kind=failed_login]")).toHaveCount(1);
 
-  // Ending sessions needs a recently confirmed password (the test server's window is 15 s).
+  // Ending sessions needs a recently confirmed password (within the default ten minutes).
   await admin.goto("/settings/confirm?next=/admin/sessions");
   await hydrated(admin);
   await admin.getByLabel("Password").fill(PASSWORD);

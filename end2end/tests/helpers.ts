@@ -50,8 +50,18 @@ export async function hydrated(page: Page) {
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
 }
 
-export async function device(browser: Browser, userAgent: string, javaScriptEnabled = true): Promise<Page> {
-  const context: BrowserContext = await browser.newContext({ userAgent, javaScriptEnabled, locale: "en-US" });
+export async function device(
+  browser: Browser,
+  userAgent: string,
+  javaScriptEnabled = true,
+  baseURL?: string,
+): Promise<Page> {
+  const context: BrowserContext = await browser.newContext({
+    userAgent,
+    javaScriptEnabled,
+    locale: "en-US",
+    ...(baseURL ? { baseURL } : {}),
+  });
   return context.newPage();
 }
 
