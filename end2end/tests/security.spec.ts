@@ -27,9 +27,9 @@ test("changing the password signs out every other device and keeps this one with
 });
 
 test("logging out a device after the sudo window asks for the password first", async ({ browser }) => {
-  // scripts/e2e.sh runs a server of its own for this test, on the same database, with SESSIONS_SUDO_WINDOW=8s.
-  const site = process.env.BASE_URL_SUDO;
-  test.skip(!site, "needs the short-window server scripts/e2e.sh starts");
+  // scripts/e2e.sh runs a server for time-dependent tests, on the same database, with SESSIONS_SUDO_WINDOW=8s.
+  const site = process.env.BASE_URL_TIMED;
+  test.skip(!site, "needs the time-dependent tests' server scripts/e2e.sh starts");
   const email = uniqueEmail();
   const a = await device(browser, UA.chromeMac, true, site);
   const b = await device(browser, UA.firefoxWindows, true, site);

@@ -273,7 +273,8 @@ async fn serve<S: SessionStore + 'static>(
         }
     });
     let sessions = Sessions::try_new(config, store)?;
-    let throttle = Throttle::new(Limits { sign_up: settings.sign_up_rate, ..Limits::default() });
+    let throttle =
+        Throttle::new(Limits { sign_up: settings.sign_up_rate, pair: settings.sign_in_rate, ..Limits::default() });
     if let Some(every) = settings.sweep_every {
         let sessions = sessions.clone();
         tokio::spawn(async move {

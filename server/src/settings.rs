@@ -18,6 +18,8 @@ pub struct Settings {
     pub trusted_origins: Vec<String>,
     /// The demo's sign-ups per address (`10/1h`).
     pub sign_up_rate: leptos_sessions::demo::limit::Rule,
+    /// The demo's sign-in attempts per address and email (`5/1m`).
+    pub sign_in_rate: leptos_sessions::demo::limit::Rule,
     pub preset: Option<String>,
     pub idle_timeout: Option<Option<Duration>>,
     pub absolute_timeout: Option<Option<Duration>>,
@@ -107,6 +109,11 @@ impl Settings {
             client_ip: ClientIp { trusted_proxies, header, truncate },
             geoip_db: var("SESSIONS_GEOIP_DB"),
             client_hints: flag("SESSIONS_CLIENT_HINTS")?,
+            sign_in_rate: match var("SESSIONS_SIGNIN_RATE") {
+                Some(rate) => leptos_sessions::demo::limit::Rule::parse(&rate)
+                    .map_err(|e| format!("SESSIONS_SIGNIN_RATE: {e}"))?,
+                None => leptos_sessions::demo::limit::Limits::default().pair,
+            },
             sign_up_rate: match var("SESSIONS_SIGNUP_RATE") {
                 Some(rate) => leptos_sessions::demo::limit::Rule::parse(&rate)
                     .map_err(|e| format!("SESSIONS_SIGNUP_RATE: {e}"))?,
