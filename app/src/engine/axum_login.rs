@@ -26,7 +26,7 @@ use tower_sessions::Session;
 
 use super::layer::{peer_ip, refuse, Resolved};
 use super::origin::is_cross_site;
-use super::store::{AppInstall, Ending, Replaces, SessionRecord};
+use super::store::Ending;
 use super::token::{device_cookie, set_cookie_value, Token};
 use super::{Auth, CurrentSession, Error, RequestMeta, Sessions, SignedIn};
 
@@ -442,45 +442,14 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
             return Adoption::Unavailable;
         }
     }
-    let now = sessions.now();
     let seen = sessions.observe(meta);
+    let now = seen.at;
     let minted = meta.device_id.is_none();
     let device_id = meta.device_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let device = seen.device;
-    let row = SessionRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: user_id.to_owned(),
-        device_id: Some(device_id.clone()),
-        auth_method: "unknown".into(),
-        auth_detail: Some(serde_json::json!({ "adopted": true })),
-        ip_address: seen.ip.clone(),
-        user_agent: seen.user_agent,
-        browser_name: device.browser_name,
-        browser_version: device.browser_version,
-        os_name: device.os_name,
-        os_version: device.os_version,
-        device_type: device.device_type.to_owned(),
-        device_model: device.device_model,
-        app_name: device.app_name,
-        app_version: device.app_version,
-        app_build: device.app_build,
-        client_hints: seen.client_hints,
-        created_at: Some(now),
-        last_seen_at: Some(now),
-        last_seen_ip: seen.ip,
-        ..SessionRecord::default()
-    };
-    // The browser's older rows for this user are unreachable (its record holds no token): they end first, as at
+    let row = seen.row(user_id, &Auth::new("unknown").detail("adopted", true), &device_id);
+    // The browser's older rows for this user are unreachable (its record holds no token): they are replaced, as at
     // a sign-in, so the cap below counts only devices the user really has.
-    let replaces = Replaces {
-        device_id: Some(&device_id),
-        previous: None,
-        app: row.app_name.as_deref().map(|app_name| AppInstall {
-            app_name,
-            device_model: row.device_model.as_deref(),
-            os_name: row.os_name.as_deref(),
-        }),
-    };
+    let replaces = super::lifecycle::replaced_by(&row, None);
 
     let token = Token::generate();
     let prune = Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };

@@ -38,50 +38,20 @@ impl Sessions {
     /// # Ok(()) }
     /// ```
     pub async fn sign_in(&self, user_id: &str, auth: &Auth, meta: &RequestMeta) -> Result<SignedIn, Error> {
-        let now = self.now();
         let seen = self.observe(meta);
+        let now = seen.at;
         let auth = self.isolate("classification", || classify(auth)).unwrap_or_else(|| Auth::new("unknown"));
         let (device_id, minted) = match &meta.device_id {
             Some(id) => (id.clone(), false),
             None => (Uuid::new_v4().to_string(), true),
         };
         let token = Token::generate();
-        let row = SessionRecord {
-            id: Uuid::now_v7().to_string(),
-            user_id: user_id.to_owned(),
-            device_id: Some(device_id.clone()),
-            auth_method: auth.method().to_owned(),
-            auth_provider: auth.provider_name().map(str::to_owned),
-            auth_detail: auth.detail_json(),
-            ip_address: seen.ip.clone(),
-            user_agent: seen.user_agent.clone(),
-            browser_name: seen.device.browser_name.clone(),
-            browser_version: seen.device.browser_version.clone(),
-            os_name: seen.device.os_name.clone(),
-            os_version: seen.device.os_version.clone(),
-            device_type: seen.device.device_type.to_owned(),
-            device_model: seen.device.device_model.clone(),
-            app_name: seen.device.app_name.clone(),
-            app_version: seen.device.app_version.clone(),
-            app_build: seen.device.app_build.clone(),
-            client_hints: seen.client_hints.clone(),
-            created_at: Some(now),
-            last_seen_at: Some(now),
-            last_seen_ip: seen.ip.clone(),
-            ..SessionRecord::default()
-        };
+        let row = seen.row(user_id, &auth, &device_id);
         // This browser's previous row (and the same app install's) is replaced in the insert's transaction, before
         // the cap counts: signing in again at the cap must not evict some other device, and a sign-in that fails
         // ends nothing.
-        let replaces = Replaces {
-            device_id: Some(&device_id),
-            previous: meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str()),
-            app: row.app_name.as_deref().map(|app_name| AppInstall {
-                app_name,
-                device_model: row.device_model.as_deref(),
-                os_name: row.os_name.as_deref(),
-            }),
-        };
+        let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
+        let replaces = replaced_by(&row, previous);
 
         let fingerprint = Fingerprint {
             device_type: &row.device_type,
@@ -375,6 +345,34 @@ pub(crate) struct Observed {
 }
 
 impl Observed {
+    /// A new live row for `user_id` on this device, started by `auth` now.
+    pub(crate) fn row(&self, user_id: &str, auth: &Auth, device_id: &str) -> SessionRecord {
+        SessionRecord {
+            id: Uuid::now_v7().to_string(),
+            user_id: user_id.to_owned(),
+            device_id: Some(device_id.to_owned()),
+            auth_method: auth.method().to_owned(),
+            auth_provider: auth.provider_name().map(str::to_owned),
+            auth_detail: auth.detail_json(),
+            ip_address: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            browser_name: self.device.browser_name.clone(),
+            browser_version: self.device.browser_version.clone(),
+            os_name: self.device.os_name.clone(),
+            os_version: self.device.os_version.clone(),
+            device_type: self.device.device_type.to_owned(),
+            device_model: self.device.device_model.clone(),
+            app_name: self.device.app_name.clone(),
+            app_version: self.device.app_version.clone(),
+            app_build: self.device.app_build.clone(),
+            client_hints: self.client_hints.clone(),
+            created_at: Some(self.at),
+            last_seen_at: Some(self.at),
+            last_seen_ip: self.ip.clone(),
+            ..SessionRecord::default()
+        }
+    }
+
     /// An event pre-filled with what the request revealed.
     pub(crate) fn event(&self) -> Event {
         Event {
@@ -401,4 +399,18 @@ impl Observed {
 
 fn by_user(user_id: &str) -> String {
     format!("user:{user_id}")
+}
+
+/// The rows a new `row` replaces: the user's others on its browser, `previous` (the session the browser was signed
+/// in with), and those of the same native app install.
+pub(crate) fn replaced_by<'a>(row: &'a SessionRecord, previous: Option<&'a str>) -> Replaces<'a> {
+    Replaces {
+        device_id: row.device_id.as_deref(),
+        previous,
+        app: row.app_name.as_deref().map(|app_name| AppInstall {
+            app_name,
+            device_model: row.device_model.as_deref(),
+            os_name: row.os_name.as_deref(),
+        }),
+    }
 }
