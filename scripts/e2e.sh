@@ -41,14 +41,37 @@ if [ "${E2E_SITE:-demo}" = host ]; then
   export HOST_ADDR="$SESSIONS_ADDR" HOST_DATABASE_URL="$SESSIONS_DATABASE_URL" HOST_SECRET_KEY="$SESSIONS_SECRET_KEY"
 fi
 
+# True when process $1 itself holds the listening socket on port $2 (its open sockets against the kernel's table),
+# so a leftover server that somehow took the port, or a child we did not start, is never mistaken for ours.
+listens() {
+  python3 - "$1" "$2" <<'PY'
+import os, sys
+pid, port = sys.argv[1], int(sys.argv[2])
+mine = set()
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        link = os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        continue
+    if link.startswith("socket:["):
+        mine.add(link[8:-1])
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for row in open(table).read().splitlines()[1:]:
+        f = row.split()
+        if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port and f[9] in mine:
+            sys.exit(0)
+sys.exit(1)
+PY
+}
+
 start() {
   SESSIONS_ADDR="$1" LEPTOS_SITE_ADDR="$1" HOST_ADDR="$1" "${site[@]}" >"$work/server-$1.log" 2>&1 &
   local pid=$!
   cleanup="kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; $cleanup"
   for _ in $(seq 1 150); do
-    # Ready means our process is alive and answering on the port that was free when it started.
+    # Ready means the process we started holds the port that was free a moment ago, and answers on it.
     kill -0 $pid 2>/dev/null || break
-    curl -fs "http://$1$ready" >/dev/null 2>&1 && kill -0 $pid 2>/dev/null && return 0
+    listens $pid "${1##*:}" 2>/dev/null && curl -fs "http://$1$ready" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "server on $1 did not start" >&2; cat "$work/server-$1.log"; exit 1

@@ -1,9 +1,16 @@
 //! Load benchmark on loopback: the same trivial authenticated handler served by bare axum, behind the session layer
 //! (SQLite and PostgreSQL, with and without the session cache) and behind tower-sessions with its SQLx store.
 //! Every server is its own process; this one generates the load over keep-alive HTTP/1.1 connections, running the
-//! variants interleaved, round after round, and prints Markdown tables. It then measures revocation staleness: while
-//! load runs, sessions are revoked, and any request sent after its revocation returned but answered as signed in is
-//! counted.
+//! variants interleaved, round after round, and prints Markdown tables. Every answer's body is checked: a 200 for
+//! another user than the cookie's fails the run.
+//!
+//! It then measures revocation staleness. While load runs, sessions are revoked one after another; around each
+//! revocation two dedicated connections send the revoked cookie back to back, from before the revocation is sent
+//! until 20 ms after it returned, so the first requests after the return are always probed. Any request sent after
+//! the revocation returned and answered as signed in is stale, and the latest of them says how long the window was.
+//! Revocations are made on the same instance, by another process on the same SQLite file (a one-shot process that
+//! does what `server revoke-all` does), or by another instance on the same PostgreSQL schema; tower-sessions is
+//! measured the same way, with and without its own cache.
 //!
 //! `scripts/bench.sh load` builds everything and runs it; `--smoke` is the short correctness run CI uses.
 
@@ -75,6 +82,11 @@ struct Target {
     child: Child,
     addr: SocketAddr,
     cookies: Vec<String>,
+    /// What `POST /bench/revoke` takes to end each user's session: the user for ours, the session id for
+    /// tower-sessions.
+    revoke_keys: Vec<String>,
+    /// The SQLite file or PostgreSQL schema it keeps its sessions in, for a second process to share.
+    shared: Vec<String>,
 }
 
 impl Drop for Target {
@@ -103,11 +115,24 @@ async fn start(name: &str, program: PathBuf, args: &[&str], users: usize) -> Tar
         .strip_prefix("listening on ")
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("{name} did not start: {line:?}"));
-    let mut target = Target { name: name.to_owned(), child, addr, cookies: Vec::new() };
+    let shared = args.windows(2).filter(|w| w[0] == "--file" || w[0] == "--schema").map(|w| w[1].to_owned());
+    let mut target = Target {
+        name: name.to_owned(),
+        child,
+        addr,
+        cookies: Vec::new(),
+        revoke_keys: Vec::new(),
+        shared: shared.collect(),
+    };
     let mut client = Client::connect(addr).await;
     for i in 0..users {
         let (status, body) = client.get(&format!("/bench/login?user=user-{i}"), None).await;
         assert_eq!(status, 200, "{name}: sign-in {i} failed: {body}");
+        let key = match body.strip_prefix("id=") {
+            Some(session_id) => session_id.to_owned(),
+            None => format!("user-{i}"),
+        };
+        target.revoke_keys.push(key);
         target.cookies.push(body);
     }
     target
@@ -158,13 +183,19 @@ struct Run {
     refused: u64,
     other: u64,
     stale: u64,
+    /// A 200 whose body names another user than the cookie's.
+    wrong_user: u64,
     revoked: u64,
+    /// The latest stale load request, sent this long after its revocation returned.
+    latest_stale: Duration,
+    probes: Probes,
     elapsed: Duration,
 }
 
 impl Run {
     fn rps(&self) -> f64 {
-        (self.ok + self.signed_out + self.refused + self.stale + self.other) as f64 / self.elapsed.as_secs_f64()
+        (self.ok + self.signed_out + self.refused + self.stale + self.other + self.wrong_user) as f64
+            / self.elapsed.as_secs_f64()
     }
 
     fn percentile(&self, p: f64) -> f64 {
@@ -176,11 +207,77 @@ impl Run {
     }
 }
 
-/// Revocations to make during a run: which instance to ask, which users, how often.
+/// What the dedicated probe connections saw after the revocations returned.
+#[derive(Default)]
+struct Probes {
+    refused: u64,
+    stale: u64,
+    wrong_user: u64,
+    /// The latest stale probe, sent this long after its revocation returned.
+    latest_stale: Duration,
+    /// How long the revocation calls took (sent to returned), the window no probe can judge.
+    revoke_calls: Vec<Duration>,
+}
+
+/// How a run revokes sessions: through an instance's HTTP endpoint, or by starting a one-shot process per revocation.
+#[derive(Clone)]
+enum Via {
+    Http(SocketAddr),
+    Process(PathBuf, Vec<String>),
+}
+
+/// Revocations to make during a run: how, which users, how often.
 struct Revoker {
-    addr: SocketAddr,
+    via: Via,
     users: Vec<usize>,
     every: Duration,
+}
+
+/// How long the probes keep sending a revoked cookie after the revocation returned.
+const PROBE_WINDOW: Duration = Duration::from_millis(20);
+
+async fn revoke(via: &Via, key: &str) {
+    match via {
+        Via::Http(addr) => {
+            let status = post(*addr, "/bench/revoke", key.to_owned()).await;
+            assert_eq!(status, 204, "revoking {key}");
+        }
+        Via::Process(program, args) => {
+            let mut command = Command::new(program);
+            command.args(args).args(["--revoke", key]);
+            let status = tokio::task::spawn_blocking(move || command.status().expect("the revoking process starts"))
+                .await
+                .unwrap();
+            assert!(status.success(), "revoking {key}: {status}");
+        }
+    }
+}
+
+/// Sends `cookie` on `client` until `PROBE_WINDOW` after `returned` (nanoseconds after `origin`, 0 until then) and
+/// judges every answer sent after the return.
+async fn probe(client: &mut Client, cookie: &str, expect: &str, origin: Instant, returned: &AtomicU64) -> Probes {
+    let mut seen = Probes::default();
+    let mut after = 0;
+    loop {
+        let sent = origin.elapsed().as_nanos() as u64;
+        let (status, body) = client.get("/", Some(cookie)).await;
+        let back = returned.load(Ordering::Acquire);
+        if back == 0 || sent < back {
+            continue; // sent before the revocation returned: either answer is right
+        }
+        after += 1;
+        match status {
+            200 if body != expect => seen.wrong_user += 1,
+            200 => {
+                seen.stale += 1;
+                seen.latest_stale = seen.latest_stale.max(Duration::from_nanos(sent - back));
+            }
+            _ => seen.refused += 1,
+        }
+        if after >= 3 && Duration::from_nanos(origin.elapsed().as_nanos() as u64 - back) >= PROBE_WINDOW {
+            return seen;
+        }
+    }
 }
 
 async fn load(target: &Target, connections: usize, duration: Duration, revoker: Option<Revoker>) -> Run {
@@ -201,11 +298,15 @@ async fn load(target: &Target, connections: usize, duration: Duration, revoker: 
                 i += connections;
                 let sent = origin.elapsed().as_nanos() as u64;
                 let started = Instant::now();
-                let (status, _) = client.get("/", Some(&cookies[user])).await;
+                let (status, body) = client.get("/", Some(&cookies[user])).await;
                 run.latencies_us.push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
                 let revoked = revoked_at[user].load(Ordering::Acquire);
                 match status {
-                    200 if revoked != 0 && revoked < sent => run.stale += 1,
+                    200 if body != format!("ok user-{user}") => run.wrong_user += 1,
+                    200 if revoked != 0 && revoked < sent => {
+                        run.stale += 1;
+                        run.latest_stale = run.latest_stale.max(Duration::from_nanos(sent - revoked));
+                    }
                     200 => run.ok += 1,
                     401 if revoked != 0 => run.refused += 1,
                     401 => run.signed_out += 1,
@@ -216,20 +317,42 @@ async fn load(target: &Target, connections: usize, duration: Duration, revoker: 
         }));
     }
     let revocations = revoker.map(|revoker| {
-        let revoked_at = revoked_at.clone();
+        let (revoked_at, cookies, keys, addr) =
+            (revoked_at.clone(), cookies.clone(), target.revoke_keys.clone(), target.addr);
         tokio::spawn(async move {
             let mut done = 0u64;
+            let mut probes = Probes::default();
+            let (mut a, mut b) = (Client::connect(addr).await, Client::connect(addr).await);
             for user in revoker.users {
                 if Instant::now() >= deadline {
                     break;
                 }
                 tokio::time::sleep(revoker.every).await;
-                let status = post(revoker.addr, "/bench/revoke", format!("user-{user}")).await;
-                assert_eq!(status, 204, "revoking user-{user}");
-                revoked_at[user].store(origin.elapsed().as_nanos() as u64, Ordering::Release);
+                let returned = AtomicU64::new(0);
+                let expect = format!("ok user-{user}");
+                let call = async {
+                    let sent = Instant::now();
+                    revoke(&revoker.via, &keys[user]).await;
+                    let back = origin.elapsed().as_nanos() as u64;
+                    revoked_at[user].store(back, Ordering::Release);
+                    returned.store(back, Ordering::Release);
+                    sent.elapsed()
+                };
+                let (took, seen_a, seen_b) = tokio::join!(
+                    call,
+                    probe(&mut a, &cookies[user], &expect, origin, &returned),
+                    probe(&mut b, &cookies[user], &expect, origin, &returned)
+                );
+                for seen in [seen_a, seen_b] {
+                    probes.refused += seen.refused;
+                    probes.stale += seen.stale;
+                    probes.wrong_user += seen.wrong_user;
+                    probes.latest_stale = probes.latest_stale.max(seen.latest_stale);
+                }
+                probes.revoke_calls.push(took);
                 done += 1;
             }
-            done
+            (done, probes)
         })
     });
     let mut total = Run::default();
@@ -241,10 +364,12 @@ async fn load(target: &Target, connections: usize, duration: Duration, revoker: 
         total.refused += run.refused;
         total.other += run.other;
         total.stale += run.stale;
+        total.wrong_user += run.wrong_user;
+        total.latest_stale = total.latest_stale.max(run.latest_stale);
     }
     total.elapsed = origin.elapsed();
     if let Some(revocations) = revocations {
-        total.revoked = revocations.await.unwrap();
+        (total.revoked, total.probes) = revocations.await.unwrap();
     }
     total.latencies_us.sort_unstable();
     total
@@ -259,16 +384,21 @@ fn median(mut xs: Vec<f64>) -> f64 {
 async fn main() {
     let args = args();
     let target_bin = example("load_target");
+    let run_id = std::process::id();
+    let file = |name: &str| std::env::temp_dir().join(format!("load-{run_id}-{name}.db")).display().to_string();
+    let (ours_file, tower_file) = (file("ours"), file("tower"));
     let mut targets = Vec::new();
     targets.push(start("bare axum", target_bin.clone(), &["--mode", "bare"], args.users).await);
-    targets.push(start("our layer, SQLite", target_bin.clone(), &["--db", "sqlite"], args.users).await);
+    let ours = ["--db", "sqlite", "--file", &ours_file];
+    targets.push(start("our layer, SQLite", target_bin.clone(), &ours, args.users).await);
     targets.push(
         start("our layer, SQLite, no cache", target_bin.clone(), &["--db", "sqlite", "--no-cache"], args.users).await,
     );
     if let Some(baseline) = &args.baseline {
         targets.push(start("tower-sessions, SQLite", baseline.clone(), &["--db", "sqlite"], args.users).await);
+        let cached = ["--db", "sqlite", "--cache", "--file", &tower_file];
+        targets.push(start("tower-sessions, SQLite, moka cache", baseline.clone(), &cached, args.users).await);
     }
-    let run_id = std::process::id();
     if let Some(pg) = &args.postgres {
         let schema = format!("load_{run_id}_a");
         targets.push(
@@ -278,7 +408,12 @@ async fn main() {
         let shared = ["--db", pg, "--schema", &schema, "--shared-cache"];
         targets.push(start("our layer, PostgreSQL, shared cache", target_bin.clone(), &shared, args.users).await);
         if let Some(baseline) = &args.baseline {
-            targets.push(start("tower-sessions, PostgreSQL", baseline.clone(), &["--db", pg], args.users).await);
+            let schema = format!("ts_{run_id}_a");
+            let plain = ["--db", pg, "--schema", &schema];
+            targets.push(start("tower-sessions, PostgreSQL", baseline.clone(), &plain, args.users).await);
+            let schema = format!("ts_{run_id}_b");
+            let cached = ["--db", pg, "--schema", &schema, "--cache"];
+            targets.push(start("tower-sessions, PostgreSQL, moka cache", baseline.clone(), &cached, args.users).await);
         }
     }
 
@@ -298,7 +433,8 @@ async fn main() {
                 run.percentile(0.99)
             );
             assert!(run.ok > 0, "{}: no request succeeded", target.name);
-            assert_eq!((run.signed_out, run.other), (0, 0), "{}: every request carries a live session", target.name);
+            let wrong = (run.signed_out, run.other, run.wrong_user);
+            assert_eq!(wrong, (0, 0, 0), "{}: every request carries its own user's live session", target.name);
             results.entry(i).or_default().push(run);
         }
     }
@@ -320,67 +456,105 @@ async fn main() {
         rps.push((targets[*i].name.clone(), r));
     }
     let of = |name: &str| rps.iter().find(|(n, _)| n == name).map(|(_, r)| *r);
-    let ratio = |a: &str, b: &str| match (of(a), of(b)) {
-        (Some(a), Some(b)) => format!("{:.2}", a / b),
-        _ => "n/a".into(),
-    };
-    println!("\n| ratio | value |\n|---|---|");
-    println!("| our layer, SQLite / bare axum | {} |", ratio("our layer, SQLite", "bare axum"));
-    println!(
-        "| our layer, SQLite / tower-sessions, SQLite | {} |",
-        ratio("our layer, SQLite", "tower-sessions, SQLite")
-    );
-    println!("| our layer, PostgreSQL / bare axum | {} |", ratio("our layer, PostgreSQL", "bare axum"));
-    println!(
-        "| our layer, PostgreSQL / tower-sessions, PostgreSQL | {} |",
-        ratio("our layer, PostgreSQL", "tower-sessions, PostgreSQL")
-    );
-    println!(
-        "| our layer, PostgreSQL, shared cache / bare axum | {} |",
-        ratio("our layer, PostgreSQL, shared cache", "bare axum")
-    );
+    println!("\n| ratio (requests/s, this run) | value |\n|---|---|");
+    for (a, b) in [
+        ("our layer, SQLite", "bare axum"),
+        ("our layer, SQLite", "tower-sessions, SQLite, moka cache"),
+        ("our layer, SQLite", "tower-sessions, SQLite"),
+        ("our layer, SQLite, no cache", "tower-sessions, SQLite"),
+        ("our layer, PostgreSQL", "tower-sessions, PostgreSQL"),
+        ("our layer, PostgreSQL, shared cache", "tower-sessions, PostgreSQL, moka cache"),
+        ("our layer, PostgreSQL, shared cache", "bare axum"),
+    ] {
+        if let (Some(x), Some(y)) = (of(a), of(b)) {
+            println!("| {a} / {b} | {:.2} |", x / y);
+        }
+    }
 
-    // Staleness: revoke a quarter of the users while the load runs.
-    println!("\n| revocation staleness under load | revocations | refused after revocation | served after revocation (stale) |\n|---|---|---|---|");
+    // Staleness: revoke a quarter of the users, one at a time, while the load runs.
+    println!(
+        "\n| revocation staleness under load | revocations | revocation call, median | probes after return: \
+         refused | probes after return: served (stale) | latest stale answer, sent after return | load requests after \
+         return: refused / stale | wrong user |\n|---|---|---|---|---|---|---|---|"
+    );
     let every = args.duration / (args.users as u32 / 4).max(1);
     let mut failures = Vec::new();
-    let mut measure = |name: String, run: Run, strict: bool| {
-        println!("| {} | {} | {} | {} |", name, run.revoked, run.refused, run.stale);
-        if strict && run.stale != 0 {
-            failures.push(format!("{name}: {} stale requests", run.stale));
+    let mut measure = |name: String, mut run: Run, strict: bool| {
+        let p = &mut run.probes;
+        p.revoke_calls.sort();
+        let call = p.revoke_calls.get(p.revoke_calls.len() / 2).copied().unwrap_or_default();
+        let latest = p.latest_stale.max(run.latest_stale);
+        let latest =
+            if p.stale + run.stale == 0 { "—".to_owned() } else { format!("{:.2} ms", latest.as_secs_f64() * 1e3) };
+        println!(
+            "| {name} | {} | {:.2} ms | {} | {} | {latest} | {} / {} | {} |",
+            run.revoked,
+            call.as_secs_f64() * 1e3,
+            p.refused,
+            p.stale,
+            run.refused,
+            run.stale,
+            p.wrong_user + run.wrong_user
+        );
+        if strict && (p.stale != 0 || run.stale != 0) {
+            failures.push(format!("{name}: {} stale probes, {} stale requests", p.stale, run.stale));
         }
-        if run.revoked == 0 || run.refused == 0 {
+        if p.wrong_user + run.wrong_user != 0 {
+            failures.push(format!("{name}: answered for another user"));
+        }
+        if run.revoked == 0 || (strict && p.refused == 0) {
             failures.push(format!("{name}: the staleness run revoked nothing"));
         }
     };
     let quarter = |offset: usize| (offset..args.users).step_by(4).collect::<Vec<_>>();
-    for target in targets.iter().filter(|t| t.name.starts_with("our layer")) {
-        let revoker = Revoker { addr: target.addr, users: quarter(0), every };
-        let run = load(target, args.connections, args.duration, Some(revoker)).await;
-        // Within one instance the guarantee is exact, cache or not.
-        measure(format!("{} (revoked on the same instance)", target.name), run, true);
+    let same = |target: &Target| Revoker { via: Via::Http(target.addr), users: quarter(0), every };
+    for target in targets.iter().filter(|t| t.name != "bare axum") {
+        let run = load(target, args.connections, args.duration, Some(same(target))).await;
+        // Within one instance ours is exact, cache or not; tower-sessions is measured, not held to it.
+        let strict = target.name.starts_with("our layer");
+        measure(format!("{} (revoked on the same instance)", target.name), run, strict);
     }
-    if let Some(pg) = &args.postgres {
-        // A second instance on the first PostgreSQL schemas: revoke through it, load the first.
-        for (name, extra) in
-            [("our layer, PostgreSQL", None), ("our layer, PostgreSQL, shared cache", Some("--shared-cache"))]
-        {
-            let schema = format!("load_{run_id}_{}", if extra.is_some() { "b" } else { "a" });
-            let mut argv = vec!["--db", pg.as_str(), "--schema", schema.as_str()];
-            argv.extend(extra);
-            let other = start("second instance", target_bin.clone(), &argv, 0).await;
-            let target = targets.iter().find(|t| t.name == name).unwrap();
-            let revoker = Revoker { addr: other.addr, users: quarter(1), every };
-            let run = load(target, args.connections, args.duration, Some(revoker)).await;
-            // The shared cache learns of other instances' revocations by notification: measured, not promised.
-            measure(format!("{name} (revoked on another instance)"), run, extra.is_none());
-        }
+    // Another process on the same SQLite file: for ours a one-shot process per revocation (what the CLI does),
+    // for tower-sessions a second instance on the first one's file.
+    if let Some(target) = targets.iter().find(|t| t.name == "our layer, SQLite") {
+        let argv = ["--db", "sqlite", "--file", &ours_file].map(String::from).to_vec();
+        let revoker = Revoker { via: Via::Process(target_bin.clone(), argv), users: quarter(1), every };
+        let run = load(target, args.connections, args.duration, Some(revoker)).await;
+        measure(format!("{} (revoked by another process, as the CLI does)", target.name), run, true);
+    }
+    let mut others = Vec::new();
+    for (name, program) in [
+        ("tower-sessions, SQLite, moka cache", args.baseline.clone()),
+        ("our layer, PostgreSQL", Some(target_bin.clone())),
+        ("our layer, PostgreSQL, shared cache", Some(target_bin.clone())),
+        ("tower-sessions, PostgreSQL, moka cache", args.baseline.clone()),
+    ] {
+        let (Some(target), Some(program)) = (targets.iter().find(|t| t.name == name), program) else { continue };
+        let mut argv = match &args.postgres {
+            Some(pg) if name.contains("PostgreSQL") => vec!["--db", pg.as_str(), "--schema"],
+            _ => vec!["--db", "sqlite", "--file"],
+        };
+        argv.push(&target.shared[0]);
+        argv.extend(["--shared-cache", "--cache"].into_iter().filter(|f| {
+            (name.contains("shared cache") && *f == "--shared-cache") || (name.contains("moka") && *f == "--cache")
+        }));
+        let other = start("second instance", program, &argv, 0).await;
+        let revoker = Revoker { via: Via::Http(other.addr), users: quarter(1), every };
+        let run = load(target, args.connections, args.duration, Some(revoker)).await;
+        // Ours by default is held to zero; the opt-in shared cache and tower-sessions' cache are measured.
+        let strict = name == "our layer, PostgreSQL";
+        measure(format!("{name} (revoked on another instance)"), run, strict);
+        others.push(other);
     }
     let mut schemas = vec![format!("load_{run_id}_a"), format!("load_{run_id}_b")];
-    schemas.extend(
-        targets.iter().filter(|t| t.name == "tower-sessions, PostgreSQL").map(|t| format!("ts_{}", t.child.id())),
-    );
+    schemas.extend([format!("ts_{run_id}_a"), format!("ts_{run_id}_b")]);
+    drop(others);
     drop(targets);
+    for file in [&ours_file, &tower_file] {
+        for suffix in ["", "-wal", "-shm", "-endings"] {
+            let _ = std::fs::remove_file(format!("{file}{suffix}"));
+        }
+    }
     if let Some(pg) = &args.postgres {
         let pool = sqlx::PgPool::connect(pg).await.expect("PostgreSQL");
         for schema in schemas {
