@@ -27,9 +27,10 @@ wasm_sizes() {
 
 if [ "${1:-}" = "--smoke" ]; then
   say "benchmark smoke runs (correctness only)"
-  # Criterion benches run each benchmark once under `cargo test`; the custom ones take their short path.
-  cargo test --locked -p leptos-sessions --features ssr --benches
-  cargo build --locked -p server --examples
+  # Criterion benches run each benchmark once under `cargo test`; the custom ones take their short path. The same
+  # packages and features as the test command's, so nothing is compiled twice (its run built the examples already).
+  cargo test --locked "${NATIVE[@]}" --benches
+  cargo build --locked "${NATIVE[@]}" --examples
   cargo build --locked --manifest-path "$baseline_manifest" --target-dir target/baseline
   target/debug/examples/load_bench --smoke --baseline target/baseline/debug/tower-sessions-baseline
   [ -x target/release/server ] || scripts/build.sh

@@ -18,7 +18,7 @@ if [ ! -f "$pkg/sessions.wasm" ] || [ "$wasm" -nt "$pkg/sessions.wasm" ]; then
   end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     "$pkg/sessions.wasm" -o "$pkg/sessions.wasm"
 fi
-cat style/sessions.css style/main.css > "$pkg/sessions.css"
+cat sessions/style/sessions.css style/main.css > "$pkg/sessions.css"
 cp -r public/. "$LEPTOS_SITE_ROOT/"
 
 say "building the server"

@@ -13,7 +13,7 @@ export SESSIONS_DATABASE_URL="sqlite://$work/e2e.db"
 export SESSIONS_SECRET_KEY="end-to-end tests only, never used for a real site $(date +%s%N)"
 export SESSIONS_SECURE_COOKIES=false
 # Locations come from MaxMind's test database; the browser tests pose as proxied clients from public test IPs.
-export SESSIONS_GEOIP_DB="$PWD/app/data/geoip/GeoLite2-City-Test.mmdb"
+export SESSIONS_GEOIP_DB="$PWD/sessions/data/geoip/GeoLite2-City-Test.mmdb"
 export SESSIONS_TRUSTED_PROXIES="127.0.0.1/32, ::1"
 # The suite signs up dozens of accounts from one address, far past the demo's 10 an hour.
 export SESSIONS_SIGNUP_RATE=1000/1m

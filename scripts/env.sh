@@ -10,3 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # A CI run builds once, so incremental caches would only fill the disk.
 if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Every native cargo command of the test command builds the same packages with the same features, so cargo compiles
+# each dependency once for all of them (tests, benchmarks in test mode, examples).
+NATIVE=(-p leptos-sessions -p app -p server
+  --features leptos-sessions/ssr,leptos-sessions/fault-injection,leptos-sessions/axum-login)

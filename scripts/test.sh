@@ -1,28 +1,49 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, Rust unit and integration tests, then the browser suite.
+# Runs every test: formatting, lints and docs, the Rust tests, the benchmarks' smoke runs, then the browser suites.
+#   scripts/test.sh          everything (what CI runs)
+#   scripts/test.sh --fast   formatting, native lints and the Rust unit and integration tests: for iterating
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --browser
+fast=false
+[ "${1:-}" = --fast ] && fast=true
+if $fast; then scripts/setup.sh; else scripts/setup.sh --browser; fi
 . scripts/env.sh
+started=$(date +%s)
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"
-cargo clippy --locked --all-targets --features leptos-sessions/fault-injection,leptos-sessions/axum-login -- -D warnings
-# The browser build has its own cfg paths; lint them too (separate target dir, as for the real build).
-cargo clippy --locked -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
-# The example host site as a host builds it: the server with `ssr` alone, the browser bundle with `hydrate` alone.
-cargo clippy --locked -p host-site --features ssr -- -D warnings
-cargo clippy --locked -p host-site --lib --features hydrate --target wasm32-unknown-unknown --target-dir target/front \
-  -- -D warnings
+cargo clippy --locked "${NATIVE[@]}" --all-targets -- -D warnings
 # The PostgreSQL half of the conformance suite; with CI=true it fails if the server is unreachable.
 export SESSIONS_TEST_POSTGRES_URL="${SESSIONS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null; then
   say "starting the local PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
 fi
+if $fast; then
+  say "Rust tests (fast tier: no doctests, benchmarks, browser builds or browser tests)"
+  cargo test --locked "${NATIVE[@]}" --lib --bins --tests
+  say "fast tier passed in $(($(date +%s) - started)) s"
+  exit 0
+fi
+
+# The browser build has its own cfg paths; lint them too (separate target dir, as for the real build).
+cargo clippy --locked -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
+# The example host site as a host builds it: the server with `ssr` alone, the browser bundle with `hydrate` alone.
+cargo clippy --locked -p host-site --features ssr -- -D warnings
+cargo clippy --locked -p host-site --lib --features hydrate --target wasm32-unknown-unknown --target-dir target/front \
+  -- -D warnings
+say "a host's build of the library has none of the demo's dependencies"
+host_tree=$(cargo tree --locked -p leptos-sessions --features ssr,axum-login -e normal --prefix none)
+for demo_only in argon2 governor; do
+  if grep -q "^$demo_only " <<<"$host_tree"; then echo "leptos-sessions depends on $demo_only" >&2; exit 1; fi
+done
+say "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p leptos-sessions --features ssr,axum-login
+
 say "Rust tests"
-cargo test --locked -p leptos-sessions -p server --features leptos-sessions/ssr,leptos-sessions/demo,leptos-sessions/fault-injection,leptos-sessions/axum-login
+# Unit, integration and doctests; the examples are built too, for the benchmarks' smoke runs below.
+cargo test --locked "${NATIVE[@]}"
 scripts/build.sh
 scripts/bench.sh --smoke
 scripts/e2e.sh
@@ -30,4 +51,4 @@ say "browser test of the example host site (examples/host-site)"
 E2E_SITE=host scripts/e2e.sh tests/host.spec.ts
 say "browser tests on PostgreSQL with two server instances"
 E2E_BACKEND=postgres scripts/e2e.sh tests/instances.spec.ts tests/devices.spec.ts
-say "all tests passed"
+say "all tests passed in $(($(date +%s) - started)) s"

@@ -1,38 +1,128 @@
 #![recursion_limit = "256"]
-//! Sessions & devices for Leptos + axum.
-//!
-//! - [`engine`] (feature `ssr`): the session registry, the tower layer and the sign-in API.
-//! - [`ui`]: the devices section, ready to drop into a settings page.
-//! - [`api`]: the server functions behind it.
-//! - `demo` (feature `demo`): the demo site around it.
+//! The demo site: a complete small app (sign up, sign in, settings, the security console) built on the public API
+//! of `leptos-sessions` only. `server/` serves it, `frontend/` hydrates it.
 
-pub mod api;
-pub mod error;
-pub mod i18n;
-// Compiled for the browser too when the demo is: its security console spells out hidden characters wherever it
-// renders.
-#[cfg(any(feature = "ssr", feature = "demo"))]
-mod identity;
-pub mod ui;
-pub mod view;
-
+pub mod admin;
+pub mod alerts;
+mod auth;
 #[cfg(feature = "ssr")]
-pub mod engine;
-
-#[cfg(feature = "demo")]
-pub mod demo;
-
+pub mod guard;
 #[cfg(feature = "ssr")]
-pub use api::server;
-pub use error::ApiError;
+pub mod hashing;
+#[cfg(feature = "ssr")]
+pub mod headers;
+mod layout;
+#[cfg(feature = "ssr")]
+pub mod limit;
+pub(crate) mod pages;
+#[cfg(feature = "ssr")]
+pub mod users;
 
-/// The stylesheet of the devices section and the login history: serve it, or inline it, beside your own CSS.
-/// Every rule targets a `.sessions-*` class; restyle through its `--sessions-*` custom properties. Colours follow
-/// the page's CSS `color-scheme`, and `data-theme="dark"` on an ancestor forces the dark palette.
-///
-/// ```
-/// let css: &str = leptos_sessions::STYLESHEET;
-/// assert!(css.contains("--sessions-accent"));
-/// ```
-pub const STYLESHEET: &str = include_str!("../../style/sessions.css");
-pub use ui::{DevicesSection, LoginHistory};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use leptos_sessions::i18n::{add_host_messages, provide_i18n};
+use pages::{ConfirmPage, HistoryPage, HomePage, NotFound, PasswordPage, SessionsSettingsPage, SignInPage, SignUpPage};
+
+fluent_templates::static_loader! {
+    static MESSAGES = {
+        locales: "../locales",
+        fallback_language: "en",
+        // As the library's: isolation marks around placeables break copy/paste and text assertions.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// Adds the demo's own messages (`locales/`) to the library's lookups. Rendering does it; the server calls it at
+/// start too, so a server function that answers before any page was rendered speaks the same words.
+pub fn add_messages() {
+    add_host_messages(&MESSAGES);
+}
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    add_messages();
+    let i18n = provide_i18n();
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(policy) = http::HeaderValue::from_str(&headers::page_policy(&nonce.to_string())) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang=i18n.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The demo application's root component (also the hydration entry point).
+#[component]
+pub fn App() -> impl IntoView {
+    add_messages();
+    provide_meta_context();
+    let i18n = provide_i18n();
+    // Browser tests wait for this marker before clicking, so they never race hydration.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Stylesheet id="leptos" href="/pkg/sessions.css"/>
+        <Title text=i18n.t("app-name")/>
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                // In-order streaming: every page is complete HTML without JavaScript (no out-of-order swaps).
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/sessions") view=SessionsSettingsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/sessions/history") view=HistoryPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/password") view=PasswordPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/settings/confirm") view=ConfirmPage ssr=SsrMode::InOrder/>
+                    // Async: the access check settles before the status line is sent, so non-admins get a real 404.
+                    <Route path=path!("/admin/sessions") view=admin::AdminPage ssr=SsrMode::Async/>
+                </Routes>
+            </div>
+        </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_key_exists_in_every_language() {
+        let keys = |s: String| -> Vec<String> {
+            let mut k: Vec<String> = s
+                .lines()
+                .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+                .filter_map(|l| l.split_once(" =").map(|(k, _)| k.to_owned()))
+                .collect();
+            k.sort();
+            k
+        };
+        let en = include_str!("../../locales/en/demo.ftl").to_owned() + include_str!("../../locales/en/admin.ftl");
+        let es = include_str!("../../locales/es/demo.ftl").to_owned() + include_str!("../../locales/es/admin.ftl");
+        assert_eq!(keys(en), keys(es));
+    }
+
+    #[test]
+    fn the_demo_speaks_its_own_words_and_the_library_s() {
+        super::add_messages();
+        let es = leptos_sessions::i18n::I18n::for_tag("es");
+        assert_ne!(es.t("app-name"), "app-name");
+        assert_eq!(es.t("devices-title"), "Tus dispositivos");
+    }
+}

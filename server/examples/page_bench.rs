@@ -8,11 +8,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use app::users::Users;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use leptos_sessions::demo::users::Users;
 use leptos_sessions::engine::{Auth, Config, Event, RequestMeta, SessionStore, Sessions, SqliteStore};
 
 const SECRET: &str = "page benchmark secret, long enough to sign";

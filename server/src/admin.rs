@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use leptos_sessions::demo::users::{User, Users};
+use app::users::{User, Users};
 use leptos_sessions::engine::{visible_identity, Event, FailureKey, Page, SessionRecord, Sessions};
 use leptos_sessions::i18n::I18n;
 use serde_json::{json, Value};

@@ -9,13 +9,13 @@ mod settings;
 
 use std::net::SocketAddr;
 
+use app::alerts::Alerts;
+use app::limit::{Limits, Throttle};
+use app::{guard, headers, shell, users::Users, App};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use leptos_sessions::demo::alerts::Alerts;
-use leptos_sessions::demo::limit::{Limits, Throttle};
-use leptos_sessions::demo::{guard, headers, shell, users::Users, App};
 use leptos_sessions::engine::{visible_identity, Config, PgStore, SessionStore, Sessions, SqliteStore};
 
 use settings::Settings;
@@ -35,6 +35,7 @@ async fn main() {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    app::add_messages();
     let settings = Settings::from_env()?;
     let url = settings.database_url.clone();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -100,7 +101,7 @@ async fn run_with<S: SessionStore + Clone + 'static>(
             // emptied, say), a sign-in that raced the erasure left its rows, or there never was one. Whatever the
             // trail still holds under the email goes all the same: the users it says signed in with it and have
             // no account (their sessions, events and alerts), the failed attempts typed against it; then the scrub.
-            let email = leptos_sessions::demo::users::normalize_email(&typed);
+            let email = app::users::normalize_email(&typed);
             let orphans = users.orphans_signed_in_as(&email).await?;
             let (mut rows, mut events) = (0, 0);
             for id in orphans.iter().map(String::as_str).chain(orphans.is_empty().then_some("")) {
@@ -128,7 +129,7 @@ async fn run_with<S: SessionStore + Clone + 'static>(
                 return Err(format!("no account with the email {}", visible_identity(&email)).into());
             }
             let done = if grant { "may now open /admin/sessions" } else { "is no longer an administrator" };
-            println!("{} {done}", visible_identity(&leptos_sessions::demo::users::normalize_email(&email)));
+            println!("{} {done}", visible_identity(&app::users::normalize_email(&email)));
             Ok(())
         }
         "failed-logins" | "history" | "sessions" | "revoke-all" => {

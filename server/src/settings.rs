@@ -17,9 +17,9 @@ pub struct Settings {
     pub native_apps: Vec<String>,
     pub trusted_origins: Vec<String>,
     /// The demo's sign-ups per address (`10/1h`).
-    pub sign_up_rate: leptos_sessions::demo::limit::Rule,
+    pub sign_up_rate: app::limit::Rule,
     /// The demo's sign-in attempts per address and email (`5/1m`).
-    pub sign_in_rate: leptos_sessions::demo::limit::Rule,
+    pub sign_in_rate: app::limit::Rule,
     pub preset: Option<String>,
     pub idle_timeout: Option<Option<Duration>>,
     pub absolute_timeout: Option<Option<Duration>>,
@@ -110,14 +110,12 @@ impl Settings {
             geoip_db: var("SESSIONS_GEOIP_DB"),
             client_hints: flag("SESSIONS_CLIENT_HINTS")?,
             sign_in_rate: match var("SESSIONS_SIGNIN_RATE") {
-                Some(rate) => leptos_sessions::demo::limit::Rule::parse(&rate)
-                    .map_err(|e| format!("SESSIONS_SIGNIN_RATE: {e}"))?,
-                None => leptos_sessions::demo::limit::Limits::default().pair,
+                Some(rate) => app::limit::Rule::parse(&rate).map_err(|e| format!("SESSIONS_SIGNIN_RATE: {e}"))?,
+                None => app::limit::Limits::default().pair,
             },
             sign_up_rate: match var("SESSIONS_SIGNUP_RATE") {
-                Some(rate) => leptos_sessions::demo::limit::Rule::parse(&rate)
-                    .map_err(|e| format!("SESSIONS_SIGNUP_RATE: {e}"))?,
-                None => leptos_sessions::demo::limit::Limits::default().sign_up,
+                Some(rate) => app::limit::Rule::parse(&rate).map_err(|e| format!("SESSIONS_SIGNUP_RATE: {e}"))?,
+                None => app::limit::Limits::default().sign_up,
             },
             trusted_origins: var("SESSIONS_TRUSTED_ORIGINS")
                 .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())

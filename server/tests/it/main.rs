@@ -1,0 +1,10 @@
+//! The demo server's integration tests in one binary (each file a module): the real `server` binary on loopback.
+
+mod common;
+
+mod admin;
+mod attacks;
+mod cli;
+mod crash;
+mod erasure;
+mod readme;

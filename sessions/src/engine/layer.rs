@@ -1,0 +1,311 @@
+//! The per-request path: cookie -> live row (one indexed lookup) -> request extension, with a throttled touch.
+//!
+//! It never parses a user agent. A missing or ended row signs the request out; a tampered cookie does so without
+//! touching the database; a store error answers 503 and keeps the cookie, because an outage is not a sign-out.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use tower::{Layer, Service};
+
+use super::origin::is_cross_site;
+use super::store::{Ending, LiveSession};
+use super::token::{self, Presented};
+use super::{RequestMeta, Sessions};
+use crate::i18n::I18n;
+
+/// The signed-in session of this request, placed in the request extensions by [`SessionLayer`].
+///
+/// Handlers take it with `Extension<CurrentSession>` (or `Option<Extension<…>>`); Leptos server functions with
+/// [`crate::server::current_session`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentSession {
+    pub id: String,
+    pub user_id: String,
+}
+
+/// Tower layer resolving the session cookie; build it with [`Sessions::layer`].
+#[derive(Clone)]
+pub struct SessionLayer {
+    sessions: Sessions,
+}
+
+impl SessionLayer {
+    pub(crate) fn new(sessions: Sessions) -> Self {
+        Self { sessions }
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService { inner, sessions: self.sessions.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    sessions: Sessions,
+}
+
+impl<S> Service<Request<Body>> for SessionService<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        // The clone that was polled ready is the one that must be called.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let sessions = self.sessions.clone();
+        Box::pin(async move {
+            let config = sessions.config();
+            if config.reject_cross_site && is_cross_site(&req, config) {
+                return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
+            }
+            let mut sign_out = false;
+            let mut refresh = None;
+            if let Some(raw) = token::session_cookie(req.headers(), config) {
+                match sessions.resolve(raw, peer_ip(&req), req.headers()).await {
+                    Resolved::Live(live) => {
+                        // The touch was due: give the cookie its full remaining life again.
+                        let now = sessions.now();
+                        if live.last_seen_at < now - config.touch_interval {
+                            refresh = Some((raw.to_owned(), remaining_life(config, &live, now)));
+                        }
+                        req.extensions_mut().insert(CurrentSession { id: live.id, user_id: live.user_id });
+                    }
+                    Resolved::SignedOut => sign_out = true,
+                    Resolved::Unavailable => {
+                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                    }
+                }
+            }
+            req.extensions_mut().insert(sessions.clone());
+            let mut res = inner.call(req).await?;
+            if sessions.config().request_client_hints && !res.headers().contains_key("accept-ch") {
+                res.headers_mut().insert(
+                    http::HeaderName::from_static("accept-ch"),
+                    HeaderValue::from_static(super::device::ACCEPT_CH),
+                );
+            }
+            let refresh = refresh.filter(|_| !sets_cookie(&res, &sessions.config().cookie_name) && private(&res));
+            if let Some((raw, remaining)) = refresh {
+                if let Ok(value) = HeaderValue::from_str(&token::refreshed_cookie(sessions.config(), &raw, remaining)) {
+                    res.headers_mut().append(header::SET_COOKIE, value);
+                    // Without a word on caching, a shared cache may still store a response heuristically.
+                    if !res.headers().contains_key(header::CACHE_CONTROL) {
+                        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+                    }
+                }
+            }
+            // A sign-in on this very request sets a fresh cookie; clearing after it would undo the sign-in.
+            if sign_out && !sets_cookie(&res, &sessions.config().cookie_name) {
+                if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config())) {
+                    res.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            Ok(res)
+        })
+    }
+}
+
+/// How much longer a live session may last: to its absolute limit, or the longest cookie lifetime.
+fn remaining_life(config: &super::Config, live: &LiveSession, now: time::OffsetDateTime) -> std::time::Duration {
+    match config.absolute_timeout {
+        Some(limit) => (live.created_at + limit - now).try_into().unwrap_or_default(),
+        None => config.cookie_lifetime(),
+    }
+}
+
+pub(crate) enum Resolved {
+    Live(LiveSession),
+    SignedOut,
+    Unavailable,
+}
+
+impl Sessions {
+    /// What a session cookie stands for. A cached cookie was verified when it was cached, byte for byte, so a hit
+    /// skips the signature and digest; a miss verifies, looks the digest up and caches the live row.
+    pub(crate) async fn resolve(&self, raw: &str, peer: Option<IpAddr>, headers: &http::HeaderMap) -> Resolved {
+        let cached = self.cache().and_then(|cache| cache.get(raw));
+        let live = match cached {
+            Some(live) => live,
+            None => {
+                let Presented::Digest(digest) = token::check(raw, self.config()) else {
+                    // Tampered or malformed: signed out without a database lookup.
+                    return Resolved::SignedOut;
+                };
+                let generation = self.cache().map(|cache| cache.generation());
+                match self.store().find_live(&digest).await {
+                    Ok(Some(live)) => {
+                        if let (Some(cache), Some(generation)) = (self.cache(), generation) {
+                            cache.put(raw, live.clone(), generation);
+                        }
+                        live
+                    }
+                    Ok(None) => return Resolved::SignedOut,
+                    Err(err) => {
+                        tracing::error!(error = %err, "session lookup failed; answering 503");
+                        return Resolved::Unavailable;
+                    }
+                }
+            }
+        };
+        match self.expire_if_due(&live).await {
+            Some(true) => return Resolved::SignedOut,
+            // Not touched either: that would renew the idle session the next request must end.
+            None => return Resolved::Live(live),
+            Some(false) => {}
+        }
+        touch(self, raw, &live, peer, headers).await;
+        Resolved::Live(live)
+    }
+
+    /// Ends a session past its idle or absolute limit (with its `expired` event). `Some(true)` when it ended,
+    /// `Some(false)` when it is not due; `None` when the store failed, which leaves it live for this request (an
+    /// outage never signs anybody out).
+    async fn expire_if_due(&self, live: &LiveSession) -> Option<bool> {
+        let config = self.config();
+        if config.idle_timeout.is_none() && config.absolute_timeout.is_none() {
+            return Some(false);
+        }
+        let now = self.now();
+        let idle = config.idle_timeout.is_some_and(|t| live.last_seen_at < now - t);
+        let old = config.absolute_timeout.is_some_and(|t| live.created_at < now - t);
+        if !(idle || old) {
+            return Some(false);
+        }
+        let ending =
+            Ending { at: now, reason: "expired", by: Some("system"), event_kind: Some("expired"), request_id: None };
+        match self.store().end(&live.user_id, &live.id, &ending).await {
+            Ok(ended) => {
+                if let Some(ended) = ended {
+                    self.emit_ended(&ended, None);
+                }
+                Some(true)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "could not expire a timed-out session; letting this request through");
+                None
+            }
+        }
+    }
+}
+
+async fn touch(sessions: &Sessions, raw: &str, live: &LiveSession, peer: Option<IpAddr>, headers: &http::HeaderMap) {
+    let now = sessions.now();
+    let stale_before = now - sessions.config().touch_interval;
+    if live.last_seen_at >= stale_before {
+        return;
+    }
+    let config = sessions.config();
+    let ip = config.client_ip.resolve(peer, headers).map(|ip| config.client_ip.store_form(ip));
+    match sessions.store().touch(&live.id, now, ip.as_deref(), stale_before).await {
+        // Also when another instance wrote it first: either way the row is fresh now.
+        Ok(_) => {
+            if let Some(cache) = sessions.cache() {
+                cache.touched(raw, now);
+            }
+        }
+        // Activity is informational: losing one touch must not fail the request.
+        Err(err) => tracing::warn!(error = %err, "could not record session activity"),
+    }
+}
+
+pub(crate) fn peer_ip<B>(req: &Request<B>) -> Option<IpAddr> {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+}
+
+impl Sessions {
+    /// The sign-in facts of a request: peer address (from `ConnectInfo`), user agent, signed device id, request
+    /// id and current session.
+    pub fn request_meta(&self, parts: &http::request::Parts) -> RequestMeta {
+        let header = |name: header::HeaderName| parts.headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()));
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        RequestMeta {
+            ip: self.config().client_ip.resolve(peer, &parts.headers),
+            client: super::device::ClientHeaders::from_headers(&parts.headers),
+            user_agent: header(header::USER_AGENT).map(|ua| super::device::truncate(&ua).to_owned()),
+            device_id: token::read_device_id(&parts.headers, self.config()),
+            request_id: header(header::HeaderName::from_static("x-request-id"))
+                .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+                .map(|id| id.into_owned()),
+            current: parts.extensions.get::<CurrentSession>().cloned(),
+        }
+    }
+}
+
+/// Whether a response may carry the session cookie: not one a shared cache could store and hand to someone else
+/// (a static asset marked `public` or with a lifetime). Such a request only skips one refresh.
+fn private(res: &Response<Body>) -> bool {
+    res.headers().get_all(header::CACHE_CONTROL).iter().all(|v| {
+        let v = v.to_str().unwrap_or_default().to_ascii_lowercase();
+        v.contains("private") || v.contains("no-store") || !(v.contains("public") || v.contains("max-age"))
+    })
+}
+
+fn sets_cookie(res: &Response<Body>, name: &str) -> bool {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().strip_prefix(name.as_bytes()).is_some_and(|rest| rest.first() == Some(&b'=')))
+}
+
+/// A short answer in the browser's language: JSON for API clients (server functions), HTML otherwise.
+pub(crate) fn refuse<B>(req: &Request<B>, status: StatusCode, key: &str) -> Response<Body> {
+    let i18n = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(I18n::from_accept_language)
+        .unwrap_or_default();
+    let message = i18n.t(key);
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("json") && !a.contains("text/html"));
+    let (content_type, body) = if wants_json {
+        let error = match status {
+            StatusCode::SERVICE_UNAVAILABLE => crate::error::ApiError::Unavailable,
+            _ => crate::error::ApiError::Invalid(key.to_owned()),
+        };
+        ("application/json", serde_json::to_string(&error).unwrap_or_default())
+    } else {
+        let escaped = message.replace('&', "&amp;").replace('<', "&lt;");
+        let html = format!(
+            "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
+             content=\"width=device-width\"><title>{}</title><p style=\"font:16px system-ui;margin:3rem auto;\
+             max-width:32rem\">{}</p></html>",
+            i18n.tag(),
+            status.as_u16(),
+            escaped
+        );
+        ("text/html; charset=utf-8", html)
+    };
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    res
+}
