@@ -9,7 +9,9 @@ export LEPTOS_SITE_ADDR="${SESSIONS_ADDR:-127.0.0.1:3000}"
 export PATH="$HOME/.cargo/bin:$PATH"
 # A CI run builds once, so incremental caches would only fill the disk.
 if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each step says when it started, in seconds since the first script of this run began (the test command's phases).
+export SESSIONS_RUN_STARTED="${SESSIONS_RUN_STARTED:-$(date +%s)}"
+say() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$(($(date +%s) - SESSIONS_RUN_STARTED))" "$*"; }
 # Every native cargo command of the test command builds the same packages with the same features, so cargo compiles
 # each dependency once for all of them (tests, benchmarks in test mode, examples).
 NATIVE=(-p leptos-sessions -p app -p server
