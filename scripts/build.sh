@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Builds the site without cargo-leptos: the WASM bundle into target/site/pkg, then the server binary.
+#   scripts/build.sh               both (what scripts/run.sh serves)
+#   scripts/build.sh --site-only   the bundle and assets alone (the test command serves its debug server binary)
 # Cargo rebuilds only what changed. The two builds use separate target dirs so the app crate never gets
 # its ssr and hydrate features unified.
 set -euo pipefail
@@ -21,5 +23,6 @@ fi
 cat sessions/style/sessions.css style/main.css > "$pkg/sessions.css"
 cp -r public/. "$LEPTOS_SITE_ROOT/"
 
+[ "${1:-}" = --site-only ] && exit 0
 say "building the server"
 cargo build --locked -p server --release

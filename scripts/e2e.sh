@@ -32,7 +32,7 @@ if [ "${E2E_BACKEND:-sqlite}" = postgres ]; then
 fi
 
 # E2E_SITE=host runs the example host site (examples/host-site) instead of the demo.
-site=(target/release/server serve)
+site=("${SESSIONS_TEST_SERVER:-target/release/server}" serve)
 ready=/healthz
 if [ "${E2E_SITE:-demo}" = host ]; then
   scripts/host-site.sh --build

@@ -15,4 +15,4 @@ say() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$(($(date +%s) - SESSIONS_RUN_ST
 # Every native cargo command of the test command builds the same packages with the same features, so cargo compiles
 # each dependency once for all of them (tests, benchmarks in test mode, examples).
 NATIVE=(-p leptos-sessions -p app -p server
-  --features leptos-sessions/ssr,leptos-sessions/fault-injection,leptos-sessions/axum-login)
+  --features leptos-sessions/sqlite,leptos-sessions/postgres,leptos-sessions/fault-injection,leptos-sessions/axum-login)

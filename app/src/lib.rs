@@ -16,6 +16,8 @@ mod layout;
 pub mod limit;
 pub(crate) mod pages;
 #[cfg(feature = "ssr")]
+pub mod refusal;
+#[cfg(feature = "ssr")]
 pub mod users;
 
 use leptos::prelude::*;

@@ -65,7 +65,7 @@ fn args() -> Args {
             "--only" => args.only = Some(value()),
             "--smoke" => {
                 args.smoke = true;
-                args.duration = Duration::from_millis(1500);
+                args.duration = Duration::from_millis(600);
                 args.rounds = 1;
                 args.users = 50;
                 args.connections = 8;

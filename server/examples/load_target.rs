@@ -151,8 +151,7 @@ async fn sign_in(State(sessions): State<Sessions>, Query(Login { user }): Query<
         ..RequestMeta::default()
     };
     let signed = sessions.sign_in(&user, &Auth::password(), &meta).await.unwrap();
-    let cookie = signed.set_cookies.iter().find(|c| c.starts_with("session=")).unwrap();
-    cookie.split(';').next().unwrap().to_owned()
+    signed.cookies.session_cookie().unwrap().stripped().to_string()
 }
 
 /// Ends every session of the user named in the body; answers after the revocation committed.

@@ -47,7 +47,7 @@ async fn main() {
             ..RequestMeta::default()
         };
         let signed = sessions.sign_in(&user.id, &Auth::password(), &meta).await.unwrap();
-        cookie = signed.set_cookies.iter().map(|c| c.split(';').next().unwrap()).collect::<Vec<_>>().join("; ");
+        cookie = signed.cookies.iter().map(|c| c.stripped().to_string()).collect::<Vec<_>>().join("; ");
     }
     let started = Instant::now();
     for i in 0..events_n.saturating_sub(sessions_n) {

@@ -311,6 +311,7 @@ async fn serve<S: SessionStore + 'static>(
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(guard::require_sign_in))
         .layer(sessions.layer())
+        .layer(axum::middleware::map_response(app::refusal::page))
         .layer(axum::middleware::from_fn_with_state(settings.secure_cookies, headers::security_headers))
         .with_state(leptos_options);
 

@@ -17,7 +17,7 @@ fn bench_store(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, sess
     let app = Router::new().route("/", get(|| async { "ok" })).layer(sessions.layer());
     let meta = RequestMeta { user_agent: Some("Mozilla/5.0 Chrome/137.0.0.0".into()), ..RequestMeta::default() };
     let signed = rt.block_on(sessions.sign_in("bench", &Auth::password(), &meta)).unwrap();
-    let cookie = signed.set_cookies[0].split(';').next().unwrap().to_owned();
+    let cookie = signed.cookies.session_cookie().unwrap().stripped().to_string();
     let bare = Router::new().route("/", get(|| async { "ok" }));
     let mut group = c.benchmark_group(format!("layer/{name}"));
     group.bench_function("bare_axum_no_layer", |b| {

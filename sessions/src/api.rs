@@ -76,7 +76,7 @@ pub mod server {
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
 
-    use crate::engine::{Auth, CurrentSession, Event, LastLogin, RequestMeta, Sessions};
+    use crate::engine::{Auth, CurrentSession, Event, LastLogin, PendingCookies, RequestMeta, Sessions, SetCookies};
     use crate::error::ApiError;
 
     /// The session of the request being served, if it is signed in.
@@ -133,9 +133,7 @@ pub mod server {
     pub async fn sign_in(user_id: &str, auth: Auth) -> Result<(), ApiError> {
         let sessions = sessions()?;
         let signed_in = respond(sessions.sign_in(user_id, &auth, &request_meta()).await)?;
-        for cookie in &signed_in.set_cookies {
-            set_cookie(cookie);
-        }
+        hand_over(signed_in.cookies);
         Ok(())
     }
 
@@ -143,7 +141,7 @@ pub mod server {
     pub async fn sign_out() -> Result<(), ApiError> {
         let Some(current) = current_session() else { return Ok(()) };
         let clear = respond(sessions()?.sign_out(&current, &request_meta()).await)?;
-        set_cookie(&clear);
+        hand_over(clear);
         Ok(())
     }
 
@@ -224,8 +222,8 @@ pub mod server {
     /// ```
     pub async fn reauthenticated() -> Result<(), ApiError> {
         let (sessions, current) = signed_in()?;
-        let cookie = respond(sessions.reauthenticated(&current).await)?;
-        deliver_token(&cookie).await
+        let cookies = respond(sessions.reauthenticated(&current).await)?;
+        deliver_token(cookies).await
     }
 
     /// Call after the signed-in user changed their password: every other session ends and this browser gets a
@@ -243,8 +241,8 @@ pub mod server {
     /// ```
     pub async fn password_changed() -> Result<(), ApiError> {
         let (sessions, current) = signed_in()?;
-        let cookie = respond(sessions.password_changed(&current, &request_meta()).await)?;
-        deliver_token(&cookie).await
+        let cookies = respond(sessions.password_changed(&current, &request_meta()).await)?;
+        deliver_token(cookies).await
     }
 
     /// Records that the current session completed a second factor.
@@ -360,20 +358,32 @@ pub mod server {
 
     /// Hands a rotated session token to the browser: as a cookie, or, on a site using the axum-login adapter,
     /// inside its tower-sessions record (the browser keeps that record's cookie).
-    async fn deliver_token(set_cookie_value: &str) -> Result<(), ApiError> {
+    async fn deliver_token(cookies: SetCookies) -> Result<(), ApiError> {
         #[cfg(feature = "axum-login")]
         if let Some(adopted) =
             use_context::<Parts>().and_then(|p| p.extensions.get::<crate::engine::axum_login::Adopted>().cloned())
         {
-            return respond(crate::engine::axum_login::keep_token(&adopted.0, set_cookie_value).await);
+            return respond(crate::engine::axum_login::keep_token(&adopted.0, &cookies).await);
         }
-        set_cookie(set_cookie_value);
+        hand_over(cookies);
         Ok(())
     }
 
-    fn set_cookie(value: &str) {
-        if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(value)) {
-            res.append_header(http::header::SET_COOKIE, value);
+    /// Leaves the cookies for the session layer, which sets them on the response (and so knows not to refresh or
+    /// clear the session cookie after it).
+    fn hand_over(cookies: SetCookies) {
+        match use_context::<Parts>().and_then(|p| p.extensions.get::<PendingCookies>().cloned()) {
+            Some(pending) => pending.add(cookies),
+            None => {
+                tracing::error!("no SessionLayer on this route: the cookies go out without it");
+                if let Some(res) = use_context::<ResponseOptions>() {
+                    for cookie in cookies.iter() {
+                        if let Ok(value) = http::HeaderValue::from_str(&cookie.to_string()) {
+                            res.append_header(http::header::SET_COOKIE, value);
+                        }
+                    }
+                }
+            }
         }
     }
 }

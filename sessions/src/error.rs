@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::I18n;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[non_exhaustive]
 pub enum ApiError {
     /// No live session: the cookie is missing, tampered with, or its session has ended.
     #[error("not signed in")]

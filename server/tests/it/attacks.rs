@@ -233,6 +233,28 @@ async fn only_our_own_origin_may_change_state() {
     assert_eq!(server.send(trusted).await.status, 200);
     let bare = server.send(Call::post("/api/sessions/revoke-others", "").cookie(&cookie)).await;
     assert_eq!(bare.status, 200, "{bare:?}");
+    // A browser's form post from another site gets the demo's own page (the layer's Refusal, rendered by the
+    // host), in the browser's language; the session still survives it.
+    let mut page = Call::post("/api/demo/sign-out", "")
+        .cookie(&cookie)
+        .from(client(1))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Accept-Language", "es-ES,es;q=0.9");
+    page.accept = "text/html";
+    let reply = server.send(page).await;
+    assert_eq!(reply.status, 403, "{reply:?}");
+    assert!(reply.header("content-type").is_some_and(|t| t.starts_with("text/html")), "{reply:?}");
+    assert!(
+        reply.body.contains(r#"<html lang="es">"#) && reply.body.contains("No hemos podido hacerlo"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("Esta petición venía de otro sitio"),
+        "the layer's message, in Spanish: {}",
+        reply.body
+    );
+    assert_eq!(server.send(Call::post("/api/demo/me", "").cookie(&cookie).from(client(1))).await.status, 200);
 }
 
 #[tokio::test]
@@ -314,7 +336,7 @@ async fn one_account_cannot_read_another_accounts_failed_sign_ins() {
     // ...and the session opened under the disguise ended before the server served anything.
     let sql = format!("SELECT ended_reason, ended_by FROM sessions WHERE id = '{}'", disguised_session.session_id);
     assert_eq!(server.rows(&sql).await, [["account_disabled", "system"]]);
-    let old_cookie = disguised_session.set_cookies[0].split(';').next().unwrap().to_owned();
+    let old_cookie = disguised_session.cookies.session_cookie().unwrap().stripped().to_string();
     let history = server.send(Call::post("/api/sessions/history", "page=0").cookie(&old_cookie).from(client(2))).await;
     assert_eq!(history.status, 401, "{}", history.body);
 

@@ -100,7 +100,7 @@ async fn forget_leaves_nothing_of_the_person_in_any_table_or_byte_of_the_databas
     // A session that ended: its row was rewritten in place, which must leave no stale copy behind.
     let borrowed = sessions.sign_in(&person.id, &password, &meta(&home, SAFARI)).await.unwrap();
     let borrowed = CurrentSession { id: borrowed.session_id, user_id: person.id.clone() };
-    sessions.sign_out(&borrowed, &meta(&home, SAFARI)).await.unwrap();
+    let _cleared = sessions.sign_out(&borrowed, &meta(&home, SAFARI)).await.unwrap();
     let row = sessions.store().list_live(&person.id).await.unwrap();
     let row = row.iter().find(|r| r.id == second.session_id).unwrap();
     alerts.new_device(row).await.unwrap();
@@ -138,7 +138,7 @@ async fn forget_leaves_nothing_of_the_person_in_any_table_or_byte_of_the_databas
 
     // The site is running, with connections open on the file, while the operator erases.
     let server = start_on(&url, &[]).await;
-    let cookie = laptop.set_cookies[0].split(';').next().unwrap().to_owned();
+    let cookie = laptop.cookies.session_cookie().unwrap().stripped().to_string();
     assert_eq!(server.send(Call::get("/").cookie(&cookie)).await.status, 200);
 
     let out = run(&url, &["forget", &format!(" {} ", email.to_uppercase())]);

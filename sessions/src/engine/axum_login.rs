@@ -19,16 +19,18 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum_login::{AuthSession, AuthUser, AuthnBackend};
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use tower::{Layer, Service};
 use tower_sessions::session::Id;
 use tower_sessions::Session;
 
-use super::layer::{peer_ip, refuse, Resolved};
+use super::layer::{peer_ip, Resolved};
 use super::origin::is_cross_site;
+use super::refusal::Refusal;
 use super::store::Ending;
-use super::token::{device_cookie, set_cookie_value, Token};
-use super::{Auth, CurrentSession, Error, RequestMeta, Sessions, SignedIn};
+use super::token::{device_cookie, Token};
+use super::{Auth, CurrentSession, Error, RequestMeta, Sessions, SetCookies, SignedIn};
+use axum::response::IntoResponse;
 
 /// Where the registry token sits inside the tower-sessions record.
 const TOKEN_KEY: &str = "leptos_sessions.token";
@@ -50,7 +52,7 @@ const TOKEN_KEY: &str = "leptos_sessions.token";
 /// auth_session.login(&user).await?;
 /// // The user id as axum-login displays it: the layer checks that the two agree on every request.
 /// let signed_in = registry.logged_in(&auth_session.session, &user.id().to_string(), &Auth::password(), &meta).await?;
-/// // Send signed_in.set_cookies (the device cookie) with the response.
+/// // Send signed_in.cookies (the device cookie) with the response.
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -74,7 +76,7 @@ impl AxumLogin {
     /// and ends the row this browser had before. `user_id` is `user.id().to_string()`; `meta` is
     /// [`Sessions::request_meta`] of the request, built only by the handlers that need it, never per request.
     ///
-    /// The returned `set_cookies` hold only the long-lived device cookie (one browser stays one device across
+    /// The returned `cookies` hold only the long-lived device cookie (one browser stays one device across
     /// sign-ins); tower-sessions keeps its own session cookie.
     pub async fn logged_in(
         &self,
@@ -84,7 +86,7 @@ impl AxumLogin {
         meta: &RequestMeta,
     ) -> Result<SignedIn, Error> {
         let mut signed_in = self.sessions.sign_in(user_id, auth, meta).await?;
-        let token = set_cookie_value(&signed_in.set_cookies.remove(0)).to_owned();
+        let token = signed_in.cookies.take_session().map(|c| c.value().to_owned()).unwrap_or_default();
         if let Err(err) = session.insert(TOKEN_KEY, token).await {
             // The row could never be reached: end it rather than leave a device nobody can see through.
             let current = CurrentSession { id: signed_in.session_id.clone(), user_id: user_id.to_owned() };
@@ -97,7 +99,8 @@ impl AxumLogin {
     /// Before `auth_session.logout()`: ends this device's row with its logout event.
     pub async fn logged_out(&self, session: &Session, meta: &RequestMeta) -> Result<(), Error> {
         if let Some(current) = &meta.current {
-            self.sessions.sign_out(current, meta).await?;
+            // tower-sessions keeps this browser's cookie; the registry's own is not sent under the adapter.
+            let _removal = self.sessions.sign_out(current, meta).await?;
         }
         session.remove::<String>(TOKEN_KEY).await.ok();
         Ok(())
@@ -107,8 +110,8 @@ impl AxumLogin {
     /// finds the row ended and logs the axum-login session out) and this one gets a fresh token.
     pub async fn password_changed(&self, session: &Session, meta: &RequestMeta) -> Result<(), Error> {
         let current = meta.current.as_ref().ok_or(Error::NotFound)?;
-        let set_cookie = self.sessions.password_changed(current, meta).await?;
-        keep_token(session, &set_cookie).await
+        let cookies = self.sessions.password_changed(current, meta).await?;
+        keep_token(session, &cookies).await
     }
 
     /// After the signed-in user confirmed their password again ("sudo mode"): logging out devices is allowed for
@@ -124,15 +127,16 @@ impl AxumLogin {
     /// ```
     pub async fn reauthenticated(&self, session: &Session, meta: &RequestMeta) -> Result<(), Error> {
         let current = meta.current.as_ref().ok_or(Error::NotFound)?;
-        let set_cookie = self.sessions.reauthenticated(current).await?;
-        keep_token(session, &set_cookie).await
+        let cookies = self.sessions.reauthenticated(current).await?;
+        keep_token(session, &cookies).await
     }
 }
 
-/// Stores a rotated token (given as the `Set-Cookie` value the native layer would send) in the tower-sessions
+/// Stores a rotated token (the value of the session cookie the native layer would set) in the tower-sessions
 /// record, which is where this browser's token lives under the adapter.
-pub(crate) async fn keep_token(session: &Session, set_cookie: &str) -> Result<(), Error> {
-    Ok(session.insert(TOKEN_KEY, set_cookie_value(set_cookie)).await?)
+pub(crate) async fn keep_token(session: &Session, cookies: &SetCookies) -> Result<(), Error> {
+    let value = cookies.session_cookie().map(|c| c.value()).unwrap_or_default();
+    Ok(session.insert(TOKEN_KEY, value).await?)
 }
 
 /// In the extensions of a request whose session the adapter resolved: the tower-sessions record holding its token.
@@ -206,7 +210,7 @@ where
         let adoptions = self.adoptions.clone();
         Box::pin(async move {
             if sessions.config().reject_cross_site && is_cross_site(&req, sessions.config()) {
-                return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
+                return Ok(Refusal::cross_site(&req).into_response());
             }
             let Some(session) = req.extensions().get::<Session>().cloned() else {
                 tracing::error!("no tower-sessions Session: add the AxumLoginLayer before AuthManagerLayer");
@@ -216,7 +220,7 @@ where
                 Ok(token) => token,
                 Err(err) => {
                     tracing::error!(error = %err, "could not load the tower-sessions record; answering 503");
-                    return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                    return Ok(Refusal::unavailable(&req).into_response());
                 }
             };
             // A signed-in session without a token is from before the adapter, and the requests of one page load
@@ -236,7 +240,7 @@ where
                     Ok(token) => token,
                     Err(err) => {
                         tracing::error!(error = %err, "could not load the tower-sessions record; answering 503");
-                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                        return Ok(Refusal::unavailable(&req).into_response());
                     }
                 };
             }
@@ -274,11 +278,11 @@ where
                     Resolved::SignedOut => {
                         // Revoked, expired or ended elsewhere: this request and every later one are signed out.
                         if !log_out::<B>(&mut req, &session).await {
-                            return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                            return Ok(Refusal::unavailable(&req).into_response());
                         }
                     }
                     Resolved::Unavailable => {
-                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                        return Ok(Refusal::unavailable(&req).into_response());
                     }
                 }
             } else if let Some(user_id) = signed_in_user::<B>(&req) {
@@ -299,11 +303,11 @@ where
                     }
                     Adoption::Refused => {
                         if !log_out::<B>(&mut req, &session).await {
-                            return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                            return Ok(Refusal::unavailable(&req).into_response());
                         }
                     }
                     Adoption::Unavailable => {
-                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                        return Ok(Refusal::unavailable(&req).into_response());
                     }
                     Adoption::Failed => {}
                 }
@@ -312,8 +316,8 @@ where
             drop(turn);
             req.extensions_mut().insert(sessions);
             let mut res = inner.call(req).await?;
-            if let Some(value) = minted.and_then(|c| http::HeaderValue::from_str(&c).ok()) {
-                res.headers_mut().append(http::header::SET_COOKIE, value);
+            if let Some(cookies) = minted {
+                cookies.apply(&mut res);
             }
             Ok(res)
         })
@@ -482,7 +486,7 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
     // that or the record fails, the row ends unseen rather than stay listed, or in sudo mode, with nobody behind it.
     // The record is saved now, not after the response as tower-sessions would: the other requests of this session,
     // waiting for their turn, read it from the store and must find the token there.
-    let value = set_cookie_value(&token.cookie(sessions.config())).to_owned();
+    let value = token.cookie(sessions.config()).value().to_owned();
     let stored = match sessions.store().mark_reauthenticated(&row.id, time::OffsetDateTime::UNIX_EPOCH).await {
         Ok(_) => match session.insert(TOKEN_KEY, value).await {
             Ok(()) => session.save().await.map_err(Error::from),
@@ -497,14 +501,14 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
         return Adoption::Failed;
     }
     sessions.locate_later(seen.raw_ip, Some(&row.id), None);
-    let cookie = minted.then(|| device_cookie(sessions.config(), &device_id));
+    let cookie = minted.then(|| Box::new(SetCookies::device(device_cookie(sessions.config(), &device_id))));
     Adoption::Adopted(CurrentSession { id: row.id, user_id: user_id.to_owned() }, cookie)
 }
 
 /// What became of a session from before the adapter on its turn.
 enum Adoption {
     /// It is a device now: the request's session and, when the browser had no device cookie, the one to send.
-    Adopted(CurrentSession, Option<String>),
+    Adopted(CurrentSession, Option<Box<SetCookies>>),
     /// Its user ended every session since (or it was signed out while this request waited): sign it out.
     Refused,
     /// The registry could not be read to tell: answer 503, as for a token the registry cannot look up.

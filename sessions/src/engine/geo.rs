@@ -77,8 +77,8 @@ impl Geo {
         self.counts[1].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let reader = self.current.read().ok()?.0.clone();
         let found = reader.lookup(ip).ok()?;
-        let city: geoip2::City = found.decode().ok()??;
-        let name = |names: &geoip2::Names| {
+        let city: geoip2::City<'_> = found.decode().ok()??;
+        let name = |names: &geoip2::Names<'_>| {
             let local = match self.language.as_str() {
                 "es" => names.spanish,
                 "de" => names.german,

@@ -151,7 +151,7 @@ mod tests {
         };
         let cdn = ClientIp { header: Some(http::HeaderName::from_static("cf-connecting-ip")), ..proxied.clone() };
         type Case<'a> = (&'a ClientIp, &'a str, &'a [(&'a str, &'a str)], Option<&'a str>);
-        let cases: &[Case] = &[
+        let cases: &[Case<'_>] = &[
             // No proxies configured: forwarded headers are never believed.
             (&none, "203.0.113.9", &[("x-forwarded-for", "1.2.3.4")], Some("203.0.113.9")),
             (&none, "::ffff:203.0.113.9", &[], Some("203.0.113.9")),

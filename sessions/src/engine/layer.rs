@@ -11,14 +11,15 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use http::{header, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
 use super::origin::is_cross_site;
+use super::refusal::Refusal;
 use super::store::{Ending, LiveSession};
 use super::token::{self, Presented};
-use super::{RequestMeta, Sessions};
-use crate::i18n::I18n;
+use super::{PendingCookies, RequestMeta, SessionCookieSet, Sessions};
 
 /// The signed-in session of this request, placed in the request extensions by [`SessionLayer`].
 ///
@@ -77,7 +78,7 @@ where
         Box::pin(async move {
             let config = sessions.config();
             if config.reject_cross_site && is_cross_site(&req, config) {
-                return Ok(refuse(&req, StatusCode::FORBIDDEN, "error-cross-site"));
+                return Ok(Refusal::cross_site(&req).into_response());
             }
             let mut sign_out = false;
             let mut refresh = None;
@@ -93,21 +94,30 @@ where
                     }
                     Resolved::SignedOut => sign_out = true,
                     Resolved::Unavailable => {
-                        return Ok(refuse(&req, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"));
+                        return Ok(Refusal::unavailable(&req).into_response());
                     }
                 }
             }
             req.extensions_mut().insert(sessions.clone());
+            let pending = PendingCookies::default();
+            req.extensions_mut().insert(pending.clone());
             let mut res = inner.call(req).await?;
+            if let Some(cookies) = pending.take() {
+                cookies.apply(&mut res);
+            }
+            // A sign-in, rotation or sign-out on this very request set the session cookie: refreshing or clearing
+            // it after that would undo it.
+            let handler_set_it = res.extensions().get::<SessionCookieSet>().is_some();
             if sessions.config().request_client_hints && !res.headers().contains_key("accept-ch") {
                 res.headers_mut().insert(
                     http::HeaderName::from_static("accept-ch"),
                     HeaderValue::from_static(super::device::ACCEPT_CH),
                 );
             }
-            let refresh = refresh.filter(|_| !sets_cookie(&res, &sessions.config().cookie_name) && private(&res));
+            let refresh = refresh.filter(|_| !handler_set_it && private(&res));
             if let Some((raw, remaining)) = refresh {
-                if let Ok(value) = HeaderValue::from_str(&token::refreshed_cookie(sessions.config(), &raw, remaining)) {
+                let cookie = token::refreshed_cookie(sessions.config(), &raw, remaining);
+                if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
                     res.headers_mut().append(header::SET_COOKIE, value);
                     // Without a word on caching, a shared cache may still store a response heuristically.
                     if !res.headers().contains_key(header::CACHE_CONTROL) {
@@ -115,9 +125,8 @@ where
                     }
                 }
             }
-            // A sign-in on this very request sets a fresh cookie; clearing after it would undo the sign-in.
-            if sign_out && !sets_cookie(&res, &sessions.config().cookie_name) {
-                if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config())) {
+            if sign_out && !handler_set_it {
+                if let Ok(value) = HeaderValue::from_str(&token::removal_cookie(sessions.config()).to_string()) {
                     res.headers_mut().append(header::SET_COOKIE, value);
                 }
             }
@@ -259,53 +268,4 @@ fn private(res: &Response<Body>) -> bool {
         let v = v.to_str().unwrap_or_default().to_ascii_lowercase();
         v.contains("private") || v.contains("no-store") || !(v.contains("public") || v.contains("max-age"))
     })
-}
-
-fn sets_cookie(res: &Response<Body>, name: &str) -> bool {
-    res.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|v| v.as_bytes().strip_prefix(name.as_bytes()).is_some_and(|rest| rest.first() == Some(&b'=')))
-}
-
-/// A short answer in the browser's language: JSON for API clients (server functions), HTML otherwise.
-pub(crate) fn refuse<B>(req: &Request<B>, status: StatusCode, key: &str) -> Response<Body> {
-    let i18n = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(I18n::from_accept_language)
-        .unwrap_or_default();
-    let message = i18n.t(key);
-    let wants_json = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("json") && !a.contains("text/html"));
-    let (content_type, body) = if wants_json {
-        let error = match status {
-            StatusCode::SERVICE_UNAVAILABLE => crate::error::ApiError::Unavailable,
-            _ => crate::error::ApiError::Invalid(key.to_owned()),
-        };
-        ("application/json", serde_json::to_string(&error).unwrap_or_default())
-    } else {
-        let escaped = message.replace('&', "&amp;").replace('<', "&lt;");
-        let html = format!(
-            "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
-             content=\"width=device-width\"><title>{}</title><p style=\"font:16px system-ui;margin:3rem auto;\
-             max-width:32rem\">{}</p></html>",
-            i18n.tag(),
-            status.as_u16(),
-            escaped
-        );
-        ("text/html; charset=utf-8", html)
-    };
-    let mut res = Response::new(Body::from(body));
-    *res.status_mut() = status;
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    }
-    res
 }

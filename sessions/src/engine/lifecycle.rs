@@ -10,16 +10,19 @@ use super::auth::{classify, Auth};
 use super::device::{truncate, DeviceInfo};
 use super::store::{AppInstall, Ended, Ending, Event, Fingerprint, Replaces, SessionRecord};
 use super::token::{device_cookie, removal_cookie, Token};
-use super::{CurrentSession, Error, RequestMeta, Sessions};
+use super::{CurrentSession, Error, RequestMeta, Sessions, SetCookies};
 use std::net::IpAddr;
 
-/// A new session: its row id, whether it came from a new device, and the `Set-Cookie` values the response must
-/// carry (the session cookie, and the device cookie when this browser had none).
+/// A new session: its row id, whether it came from a new device, and the cookies the response must set.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct SignedIn {
+    /// The session's row id (what the devices list and [`Sessions::revoke`] name it by).
     pub session_id: String,
+    /// Whether this browser or app install had never signed in to this account before.
     pub new_device: bool,
-    pub set_cookies: Vec<String>,
+    /// The session cookie, and the device cookie when this browser had none.
+    pub cookies: SetCookies,
 }
 
 impl Sessions {
@@ -34,7 +37,7 @@ impl Sessions {
     /// use leptos_sessions::engine::Auth;
     /// let meta = sessions.request_meta(&parts);
     /// let signed_in = sessions.sign_in("user-42", &Auth::password().identity("ada@example.com"), &meta).await?;
-    /// // for cookie in signed_in.set_cookies { response.headers_mut().append(SET_COOKIE, cookie.parse()?) }
+    /// // In an axum handler: Ok((signed_in.cookies, Redirect::to("/")))
     /// # Ok(()) }
     /// ```
     pub async fn sign_in(&self, user_id: &str, auth: &Auth, meta: &RequestMeta) -> Result<SignedIn, Error> {
@@ -99,25 +102,23 @@ impl Sessions {
             }
         }
 
-        let mut set_cookies = vec![token.cookie(self.config())];
-        if minted {
-            set_cookies.push(device_cookie(self.config(), &device_id));
-        }
-        Ok(SignedIn { session_id: row.id, new_device, set_cookies })
+        let device = minted.then(|| device_cookie(self.config(), &device_id));
+        let cookies = SetCookies::session(token.cookie(self.config())).with_device(device);
+        Ok(SignedIn { session_id: row.id, new_device, cookies })
     }
 
     /// Ends the current session (a logout) and writes its `logout` event in the same transaction. Returns the
-    /// `Set-Cookie` value that clears the session cookie; the device cookie stays.
+    /// cookie that clears the session cookie; the device cookie stays.
     ///
     /// A store error is returned, not swallowed: the row stays live and the user stays signed in rather than
     /// half signed out.
-    pub async fn sign_out(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<String, Error> {
+    pub async fn sign_out(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<SetCookies, Error> {
         let by = by_user(&current.user_id);
         let ending = self.ending("logout", Some("logout"), Some(&by), meta);
         if let Some(ended) = self.store().end(&current.user_id, &current.id, &ending).await? {
             self.emit_ended(&ended, None);
         }
-        Ok(removal_cookie(self.config()))
+        Ok(SetCookies::session(removal_cookie(self.config())))
     }
 
     /// Logs out one of the current user's other devices. Any id that is not one of their live sessions is
@@ -148,14 +149,14 @@ impl Sessions {
     }
 
     /// After a password change on this device: ends every other session of the user (`password_change`) and
-    /// gives this one a fresh token. Returns the `Set-Cookie` value carrying it.
+    /// gives this one a fresh token. Returns the cookie carrying it.
     ///
     /// ```no_run
     /// # async fn f(sessions: leptos_sessions::engine::Sessions, current: leptos_sessions::engine::CurrentSession) -> Result<(), leptos_sessions::engine::Error> {
-    /// let set_cookie = sessions.password_changed(&current, &Default::default()).await?;
+    /// let cookies = sessions.password_changed(&current, &Default::default()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn password_changed(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<String, Error> {
+    pub async fn password_changed(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<SetCookies, Error> {
         let by = by_user(&current.user_id);
         let ending = self.ending("password_change", Some("revoked"), Some(&by), meta);
         self.store().set_not_before(&current.user_id, ending.at).await?;
@@ -167,7 +168,7 @@ impl Sessions {
             return Err(Error::NotFound);
         }
         self.store().mark_reauthenticated(&current.id, self.now()).await?;
-        Ok(token.cookie(self.config()))
+        Ok(SetCookies::session(token.cookie(self.config())))
     }
 
     /// Ends every session of a user: an administrator's force-logout (`admin_revoked`), a password reset by
@@ -212,14 +213,14 @@ impl Sessions {
 
     /// Records that the signed-in user just confirmed their password ("sudo mode"), for
     /// [`Config::sudo_window`](super::Config::sudo_window). Like any authentication it issues a fresh token:
-    /// returns the `Set-Cookie` value carrying it.
-    pub async fn reauthenticated(&self, current: &CurrentSession) -> Result<String, Error> {
+    /// returns the cookie carrying it.
+    pub async fn reauthenticated(&self, current: &CurrentSession) -> Result<SetCookies, Error> {
         let token = Token::generate();
         if !self.store().rotate_token(&current.id, &token.digest()).await? {
             return Err(Error::NotFound);
         }
         self.store().mark_reauthenticated(&current.id, self.now()).await?;
-        Ok(token.cookie(self.config()))
+        Ok(SetCookies::session(token.cookie(self.config())))
     }
 
     /// `Ok` when the password was confirmed (or the user signed in) within the sudo window. Fails closed: a store

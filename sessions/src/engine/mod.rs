@@ -14,6 +14,8 @@ mod layer;
 mod lifecycle;
 mod origin;
 mod reasons;
+mod refusal;
+mod set_cookies;
 pub mod store;
 mod sweep;
 mod token;
@@ -27,16 +29,24 @@ pub use auth::{Auth, METHODS};
 #[cfg(feature = "axum-login")]
 pub use axum_login::{AxumLogin, AxumLoginLayer, AxumLoginService};
 pub use config::Config;
+/// The `cookie` crate, whose `Cookie` type [`SetCookies`] hands out.
+pub use cookie;
 pub use device::{ClientHeaders, DeviceInfo};
 pub use geo::Geo;
 pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionLayer};
 pub use lifecycle::SignedIn;
 pub use reasons::REASONS;
+pub use refusal::Refusal;
+pub use set_cookies::SetCookies;
+pub(crate) use set_cookies::{PendingCookies, SessionCookieSet};
+#[cfg(feature = "postgres")]
+pub use store::PgStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use store::{
     every_hour, CountryCount, CountrySort, Direction, Event, FailureGroup, FailureKey, FailureSort, HourCount,
-    Invalidation, Page, PgStore, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
-    SqliteStore, Watch,
+    Invalidation, Page, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore, Watch,
 };
 pub use sweep::SweepReport;
 pub use trail::LastLogin;
@@ -141,6 +151,7 @@ pub struct RequestMeta {
 
 /// Errors the engine reports; tracking steps never produce them, explicit lifecycle operations do.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("session store error: {0}")]
     Store(#[from] sqlx::Error),

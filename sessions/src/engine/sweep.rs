@@ -46,6 +46,7 @@ impl Batches {
 
 /// What one sweep did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SweepReport {
     pub expired: u64,
     pub pruned: u64,

@@ -30,22 +30,15 @@ impl Token {
         digest(&self.0)
     }
 
-    /// The `Set-Cookie` value carrying this token, signed with the configured key, for a session starting now.
-    pub(crate) fn cookie(&self, config: &Config) -> String {
+    /// The cookie carrying this token, signed with the configured key, for a session starting now.
+    pub(crate) fn cookie(&self, config: &Config) -> Cookie<'static> {
         signed_cookie(config, &config.cookie_name, &self.0, lifetime(config.cookie_lifetime()))
     }
 }
 
-/// The cookie value in a `Set-Cookie` line this module built (`name=value; attributes`).
-#[cfg(feature = "axum-login")]
-pub(crate) fn set_cookie_value(set_cookie: &str) -> &str {
-    let pair = set_cookie.split(';').next().unwrap_or_default();
-    pair.split_once('=').map_or("", |(_, value)| value)
-}
-
 /// The session cookie as the browser sent it (already signed), given `remaining` more life: the layer re-issues
 /// it with the throttled touch, so an active session never outlives its cookie.
-pub(crate) fn refreshed_cookie(config: &Config, presented: &str, remaining: std::time::Duration) -> String {
+pub(crate) fn refreshed_cookie(config: &Config, presented: &str, remaining: std::time::Duration) -> Cookie<'static> {
     attributes(config, Cookie::build((config.cookie_name.clone(), presented.to_owned())), lifetime(remaining))
 }
 
@@ -54,29 +47,26 @@ fn lifetime(duration: std::time::Duration) -> cookie::time::Duration {
 }
 
 /// A signed, `HttpOnly`, `SameSite=Lax`, site-wide cookie (Secure per configuration).
-fn signed_cookie(config: &Config, name: &str, value: &str, lifetime: cookie::time::Duration) -> String {
+fn signed_cookie(config: &Config, name: &str, value: &str, lifetime: cookie::time::Duration) -> Cookie<'static> {
     let mut jar = CookieJar::new();
     jar.signed_mut(&config.key).add(Cookie::new(name.to_owned(), value.to_owned()));
     let signed = jar.get(name).expect("just added").value().to_owned();
     attributes(config, Cookie::build((name.to_owned(), signed)), lifetime)
 }
 
-fn attributes(config: &Config, cookie: cookie::CookieBuilder<'static>, max_age: cookie::time::Duration) -> String {
-    cookie
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(config.secure_cookies)
-        .max_age(max_age)
-        .build()
-        .to_string()
+fn attributes(
+    config: &Config,
+    cookie: cookie::CookieBuilder<'static>,
+    max_age: cookie::time::Duration,
+) -> Cookie<'static> {
+    cookie.http_only(true).same_site(SameSite::Lax).path("/").secure(config.secure_cookies).max_age(max_age).build()
 }
 
 /// The browser-continuity cookie lives for five years and survives sign-out, so one browser stays one device.
 const DEVICE_COOKIE_LIFETIME: cookie::time::Duration = cookie::time::Duration::days(5 * 365);
 
-/// The `Set-Cookie` value carrying a signed device id.
-pub(crate) fn device_cookie(config: &Config, device_id: &str) -> String {
+/// The cookie carrying a signed device id.
+pub(crate) fn device_cookie(config: &Config, device_id: &str) -> Cookie<'static> {
     signed_cookie(config, &config.device_cookie_name, device_id, DEVICE_COOKIE_LIFETIME)
 }
 
@@ -88,16 +78,9 @@ pub(crate) fn read_device_id(headers: &http::HeaderMap, config: &Config) -> Opti
         .map(|id| id.hyphenated().to_string())
 }
 
-/// The `Set-Cookie` value that removes the session cookie.
-pub(crate) fn removal_cookie(config: &Config) -> String {
-    Cookie::build((config.cookie_name.clone(), ""))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(config.secure_cookies)
-        .max_age(cookie::time::Duration::ZERO)
-        .build()
-        .to_string()
+/// The cookie that removes the session cookie.
+pub(crate) fn removal_cookie(config: &Config) -> Cookie<'static> {
+    attributes(config, Cookie::build((config.cookie_name.clone(), "")), cookie::time::Duration::ZERO)
 }
 
 /// What a session cookie turned out to be.
@@ -187,7 +170,7 @@ mod tests {
     #[test]
     fn a_signed_cookie_round_trips_to_the_digest() {
         let token = Token::generate();
-        let set = token.cookie(&config());
+        let set = token.cookie(&config()).to_string();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));
         assert!(set.contains("Secure"));
         let value = cookie_pair(&set).split_once('=').unwrap().1.to_owned();
@@ -201,13 +184,13 @@ mod tests {
 
     #[test]
     fn secure_cookies_use_host_prefixed_names() {
-        let set = Token::generate().cookie(&config());
+        let set = Token::generate().cookie(&config()).to_string();
         assert!(set.starts_with("__Host-session=") && set.contains("Secure") && set.contains("Path=/"));
         assert!(!set.contains("Domain"));
         let plain = Config::new([7u8; 32]).unwrap().secure_cookies(false);
-        let set = Token::generate().cookie(&plain);
+        let set = Token::generate().cookie(&plain).to_string();
         assert!(set.starts_with("session=") && !set.contains("Secure"));
-        assert!(device_cookie(&plain, "x").starts_with("device_id="));
+        assert!(device_cookie(&plain, "x").to_string().starts_with("device_id="));
     }
 
     #[test]
@@ -220,7 +203,7 @@ mod tests {
 
     #[test]
     fn tampered_foreign_and_garbage_cookies_are_invalid() {
-        let set = Token::generate().cookie(&config());
+        let set = Token::generate().cookie(&config()).to_string();
         let pair = cookie_pair(&set);
         let mut tampered = pair.clone();
         let last = tampered.pop().unwrap();
@@ -244,14 +227,14 @@ mod tests {
     #[test]
     fn device_ids_are_signed_uuids() {
         let id = uuid::Uuid::new_v4().to_string();
-        let set = device_cookie(&config(), &id);
+        let set = device_cookie(&config(), &id).to_string();
         assert!(set.starts_with("__Host-device_id=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"));
         assert!(set.contains("Max-Age=157680000"), "five years: {set}");
         assert_eq!(read_device_id(&headers(&cookie_pair(&set)), &config()), Some(id.clone()));
         assert_eq!(read_device_id(&headers(&format!("__Host-device_id={id}")), &config()), None, "unsigned");
-        let forged = device_cookie(&Config::new([9u8; 32]).unwrap(), &id);
+        let forged = device_cookie(&Config::new([9u8; 32]).unwrap(), &id).to_string();
         assert_eq!(read_device_id(&headers(&cookie_pair(&forged)), &config()), None, "signed by another key");
-        let not_uuid = device_cookie(&config(), "not-a-uuid");
+        let not_uuid = device_cookie(&config(), "not-a-uuid").to_string();
         assert_eq!(read_device_id(&headers(&cookie_pair(&not_uuid)), &config()), None);
         assert_eq!(read(&http::HeaderMap::new(), &config()), None);
     }

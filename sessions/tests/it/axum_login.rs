@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{AppendHeaders, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
@@ -94,8 +94,7 @@ async fn login(
     auth.login(&user).await.unwrap();
     let auth_method = Auth::password().identity(&user.email);
     let signed_in = registry.logged_in(&auth.session, &user.id, &auth_method, &meta).await.unwrap();
-    let cookies: Vec<_> = signed_in.set_cookies.into_iter().map(|c| (header::SET_COOKIE, c)).collect();
-    (AppendHeaders(cookies), "signed in").into_response()
+    (signed_in.cookies, "signed in").into_response()
 }
 // ANCHOR_END: login
 

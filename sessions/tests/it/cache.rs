@@ -106,7 +106,7 @@ impl Rig {
     /// A sign-in through the acting instance, from a browser of its own unless `meta` names one.
     async fn sign_in(&self, user: &str, meta: &RequestMeta) -> (String, String) {
         let signed = self.acting.sign_in(user, &pw(), meta).await.unwrap();
-        (signed.session_id, pair(&signed.set_cookies[0]))
+        (signed.session_id, pair(&signed.cookies))
     }
 }
 
@@ -184,7 +184,7 @@ async fn a_row_pruned_by_the_sweep_under_a_lowered_cap_is_refused_at_once(mode: 
     let mut cookies = Vec::new();
     for _ in 0..3 {
         let signed = before.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-        cookies.push((signed.session_id, pair(&signed.set_cookies[0])));
+        cookies.push((signed.session_id, pair(&signed.cookies)));
         rig.clock.advance(Duration::from_secs(1));
     }
     for (_, cookie) in &cookies {

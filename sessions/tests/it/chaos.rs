@@ -38,7 +38,7 @@ async fn sign_in_survives_every_tracking_step_failing_at_once() {
     assert_eq!(h.store.list_live("u1").await.unwrap().len(), 1, "exactly one live row");
 
     let app = app(&h.sessions);
-    let res = get_me(&app, &pair(&signed.set_cookies[0])).await;
+    let res = get_me(&app, &pair(&signed.cookies)).await;
     assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "u1"), "the next request is signed in");
 
     assert!(h
@@ -51,9 +51,9 @@ async fn sign_in_survives_every_tracking_step_failing_at_once() {
     let other = h.sessions.sign_in("u1", &Auth::password(), &meta(CHROME_MAC)).await.expect("a second sign-in");
     let me = current(&signed.session_id, "u1");
     h.sessions.revoke(&me, &other.session_id, &RequestMeta::default()).await.expect("revocation works");
-    assert_eq!(get_me(&app, &pair(&other.set_cookies[0])).await.body, "anonymous", "the revoked cookie is refused");
+    assert_eq!(get_me(&app, &pair(&other.cookies)).await.body, "anonymous", "the revoked cookie is refused");
 
-    h.sessions.sign_out(&me, &RequestMeta::default()).await.expect("sign-out works");
+    let _cleared = h.sessions.sign_out(&me, &RequestMeta::default()).await.expect("sign-out works");
     assert!(column(&h.store, &signed.session_id, "ended_at").await.is_some(), "sign-out ended the row");
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'logout'").await, 1);
     // Every hook is called inside the isolation, after the injected fault: none ran. The hooks that do run, and
@@ -94,14 +94,14 @@ async fn panicking_hooks_run_and_lose_nothing_but_themselves() {
 
     let app = app(&h.sessions);
     for ended in [&b, &c] {
-        assert_eq!(get_me(&app, &pair(&ended.set_cookies[0])).await.body, "anonymous", "revoked cookies are refused");
+        assert_eq!(get_me(&app, &pair(&ended.cookies)).await.body, "anonymous", "revoked cookies are refused");
     }
-    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "u1");
+    assert_eq!(get_me(&app, &pair(&a.cookies)).await.body, "u1");
     assert_eq!(h.store.list_live("u1").await.unwrap().len(), 1);
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 3, "events stored");
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'revoked'").await, 2);
     let again = h.sessions.sign_in("u1", &Auth::password(), &meta(firefox)).await.expect("and sign in again");
-    assert_eq!(get_me(&app, &pair(&again.set_cookies[0])).await.body, "u1");
+    assert_eq!(get_me(&app, &pair(&again.cookies)).await.body, "u1");
 
     let mut fired = fired.lock().unwrap().clone();
     fired.sort_unstable();
@@ -134,6 +134,6 @@ async fn a_panicking_repeated_failure_hook_loses_no_failure_and_blocks_no_sign_i
 
     let signed = h.sessions.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME_MAC)).await;
     let signed = signed.expect("sign-in works after the hook panicked");
-    assert_eq!(get_me(&app(&h.sessions), &pair(&signed.set_cookies[0])).await.body, "u1");
+    assert_eq!(get_me(&app(&h.sessions), &pair(&signed.cookies)).await.body, "u1");
     assert_eq!(count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'login'").await, 1);
 }

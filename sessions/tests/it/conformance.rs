@@ -131,9 +131,7 @@ fn current(id: &str, user: &str) -> CurrentSession {
     CurrentSession { id: id.into(), user_id: user.into() }
 }
 
-fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_owned()
-}
+use crate::common::pair;
 
 async fn whoami(sessions: &Sessions, cookie: &str) -> String {
     let (status, user, _) = ask(sessions, cookie).await;
@@ -445,7 +443,7 @@ async fn registry_sign_in_revoke_and_next_request(store: Store) {
     let s = store.sessions(|c| c);
     let a = s.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
     let b = s.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
-    assert_eq!(whoami(&s, &pair(&b.set_cookies[0])).await, "u1");
+    assert_eq!(whoami(&s, &pair(&b.cookies)).await, "u1");
     let me = current(&a.session_id, "u1");
     assert!(matches!(s.revoke(&me, "not-a-uuid", &RequestMeta::default()).await, Err(Error::NotFound)));
     assert!(matches!(
@@ -453,21 +451,21 @@ async fn registry_sign_in_revoke_and_next_request(store: Store) {
         Err(Error::NotFound)
     ));
     s.revoke(&me, &b.session_id, &RequestMeta::default()).await.unwrap();
-    assert_eq!(whoami(&s, &pair(&b.set_cookies[0])).await, "");
+    assert_eq!(whoami(&s, &pair(&b.cookies)).await, "");
     assert_eq!(store.count("SELECT COUNT(*) FROM sessions WHERE ended_reason = 'user_revoked'").await, 1);
     let live = store.live("u1").await;
     assert_eq!(live.len(), 1);
     assert_eq!((live[0].browser_name.as_deref(), live[0].os_name.as_deref()), (Some("Chrome"), Some("macOS")));
     assert_eq!(s.revoke_others(&me, &RequestMeta::default()).await.unwrap(), 0);
-    s.sign_out(&me, &RequestMeta::default()).await.unwrap();
-    assert_eq!(whoami(&s, &pair(&a.set_cookies[0])).await, "");
+    let _cleared = s.sign_out(&me, &RequestMeta::default()).await.unwrap();
+    assert_eq!(whoami(&s, &pair(&a.cookies)).await, "");
 }
 
 async fn trail_is_append_only_with_sanctioned_paths(store: Store) {
     let s = store.sessions(|c| c);
     let a = s.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta(CHROME)).await.unwrap();
     s.record_failed_attempt(&meta(FIREFOX), "ADA@example.com", "invalid_credentials").await.unwrap();
-    s.sign_out(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
+    let _cleared = s.sign_out(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
     assert_eq!(store.count("SELECT COUNT(*) FROM sessions_events").await, 3);
     let update = store.exec("UPDATE sessions_events SET kind = 'logout'").await;
     assert!(update.unwrap_err().to_string().contains("append-only"));
@@ -543,7 +541,7 @@ async fn forget_deletes_failures_against_the_person_and_neutralizes_their_actor_
 async fn failures_history_last_login_and_supersede(store: Store) {
     let s = store.sessions(|c| c);
     let first = s.sign_in("u1", &Auth::oauth("github").identity("ada@example.com"), &meta(CHROME)).await.unwrap();
-    let device_cookie = pair(&first.set_cookies[1]);
+    let device_cookie = first.cookies.device_cookie().unwrap().stripped().to_string();
     let (parts, ()) = Request::get("/").header(header::COOKIE, device_cookie).body(()).unwrap().into_parts();
     let browser = RequestMeta { user_agent: Some(CHROME.into()), ..s.request_meta(&parts) };
     assert_eq!(s.last_login(&browser).await.unwrap().auth_method, "oauth");
@@ -633,11 +631,11 @@ async fn password_change_and_sudo_mode(store: Store) {
     *now.lock().unwrap() += Duration::from_secs(3600);
     assert!(matches!(s.revoke(&me, &b.session_id, &RequestMeta::default()).await, Err(Error::ReauthRequired)));
     let rotated = s.reauthenticated(&me).await.unwrap();
-    assert_eq!(whoami(&s, &pair(&a.set_cookies[0])).await, "");
+    assert_eq!(whoami(&s, &pair(&a.cookies)).await, "");
     let fresh = s.password_changed(&me, &RequestMeta::default()).await.unwrap();
     assert_eq!(whoami(&s, &pair(&rotated)).await, "");
     assert_eq!(whoami(&s, &pair(&fresh)).await, "u1");
-    assert_eq!(whoami(&s, &pair(&b.set_cookies[0])).await, "");
+    assert_eq!(whoami(&s, &pair(&b.cookies)).await, "");
     assert_eq!(s.end_all("u1", "admin_revoked", Some("admin:1")).await.unwrap(), 1);
 }
 
@@ -668,13 +666,9 @@ async fn revocation_is_coherent_across_instances(store: Store) {
     let instance_b = other.sessions(cached);
     let mine = instance_a.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
     let theirs = instance_a.sign_in("u1", &Auth::password(), &meta(FIREFOX)).await.unwrap();
-    assert_eq!(whoami(&instance_b, &pair(&theirs.set_cookies[0])).await, "u1");
+    assert_eq!(whoami(&instance_b, &pair(&theirs.cookies)).await, "u1");
     instance_a.revoke(&current(&mine.session_id, "u1"), &theirs.session_id, &RequestMeta::default()).await.unwrap();
-    assert_eq!(
-        whoami(&instance_b, &pair(&theirs.set_cookies[0])).await,
-        "",
-        "the very next request on B is signed out"
-    );
+    assert_eq!(whoami(&instance_b, &pair(&theirs.cookies)).await, "", "the very next request on B is signed out");
 }
 
 /// How soon another instance must hear of a revocation through LISTEN/NOTIFY. The README's "about a millisecond" is
@@ -697,18 +691,18 @@ async fn postgres_shared_cache_hears_revocations_from_other_instances() {
     let quiet = instance_a.sign_in("u2", &Auth::password(), &meta(CHROME)).await.unwrap();
     // B caches only once its listener is up, which takes a few milliseconds.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(whoami(&instance_b, &pair(&theirs.set_cookies[0])).await, "u1");
-    assert_eq!(whoami(&instance_b, &pair(&quiet.set_cookies[0])).await, "u2");
+    assert_eq!(whoami(&instance_b, &pair(&theirs.cookies)).await, "u1");
+    assert_eq!(whoami(&instance_b, &pair(&quiet.cookies)).await, "u2");
 
     // Ended behind everyone's back (no announcement): B still answers from its cache.
     store.exec("ALTER TABLE sessions DISABLE TRIGGER sessions_notify_update").await.unwrap();
     store.exec("UPDATE sessions SET ended_at = now(), ended_reason = 'test' WHERE user_id = 'u2'").await.unwrap();
     store.exec("ALTER TABLE sessions ENABLE TRIGGER sessions_notify_update").await.unwrap();
-    assert_eq!(whoami(&instance_b, &pair(&quiet.set_cookies[0])).await, "u2", "B serves from its cache");
+    assert_eq!(whoami(&instance_b, &pair(&quiet.cookies)).await, "u2", "B serves from its cache");
 
     instance_a.revoke(&current(&mine.session_id, "u1"), &theirs.session_id, &RequestMeta::default()).await.unwrap();
     let revoked = std::time::Instant::now();
-    while whoami(&instance_b, &pair(&theirs.set_cookies[0])).await == "u1" {
+    while whoami(&instance_b, &pair(&theirs.cookies)).await == "u1" {
         assert!(revoked.elapsed() < NOTIFIED_WITHIN, "B did not hear of the revocation within {NOTIFIED_WITHIN:?}");
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
@@ -951,7 +945,7 @@ async fn postgres_by_default_every_request_reads_the_database() {
     let other = store.another_instance().await;
     let instance_b = other.sessions(|c| c);
     let signed = instance_a.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     // Long enough for B's cache to be trusted, were it on: its listener is up within milliseconds.
     for _ in 0..20 {
         assert_eq!(whoami(&instance_b, &cookie).await, "u1");
@@ -981,7 +975,7 @@ async fn postgres_a_dropped_listener_never_leaves_a_revoked_cookie_served() {
         let instance_a = instance_a.clone();
         async move {
             let signed = instance_a.sign_in(user, &Auth::password(), &meta(ua)).await.unwrap();
-            (current(&signed.session_id, user), pair(&signed.set_cookies[0]))
+            (current(&signed.session_id, user), pair(&signed.cookies))
         }
     };
     let (mine, _) = sign_in("u1", CHROME).await;
@@ -1050,7 +1044,7 @@ async fn postgres_a_server_that_stops_answering_gets_503_within_the_acquire_time
     let timeout = through.pool().options().get_acquire_timeout();
     let instance = Sessions::new(Config::new(SECRET).unwrap().secure_cookies(false), through);
     let signed = instance.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     assert_eq!(whoami(&instance, &cookie).await, "u1");
 
     relay.set(Relayed::Silent);

@@ -11,7 +11,11 @@ use leptos_sessions::engine::{Config, CurrentSession, RequestMeta, SessionStore,
 async fn sign_in_creates_a_row_with_a_digest_and_parsed_device() {
     let h = harness().await;
     let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    assert!(signed.set_cookies[0].contains("HttpOnly") && signed.set_cookies[0].contains("SameSite=Lax"));
+    let session = signed.cookies.session_cookie().unwrap();
+    assert_eq!(
+        (session.http_only(), session.same_site()),
+        (Some(true), Some(leptos_sessions::engine::cookie::SameSite::Lax))
+    );
 
     let rows = h.store.list_live("user-1").await.unwrap();
     assert_eq!(rows.len(), 1);
@@ -26,12 +30,12 @@ async fn sign_in_creates_a_row_with_a_digest_and_parsed_device() {
 
     let digest = column(&h.store, &row.id, "token_digest").await.unwrap();
     assert_eq!(digest.len(), 64);
-    let cookie_value = pair(&signed.set_cookies[0]).split_once('=').unwrap().1.to_owned();
+    let cookie_value = pair(&signed.cookies).split_once('=').unwrap().1.to_owned();
     assert!(!cookie_value.contains(&digest), "the cookie never carries the stored digest");
 
     // Each sign-in mints a new token, never reusing one.
     let again = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    assert_ne!(pair(&again.set_cookies[0]), pair(&signed.set_cookies[0]));
+    assert_ne!(pair(&again.cookies), pair(&signed.cookies));
 }
 
 #[tokio::test]
@@ -49,7 +53,7 @@ async fn revoke_ends_the_row_in_place_and_the_next_request_is_signed_out() {
         .await
         .unwrap();
 
-    let before = get_me(&app, &pair(&b.set_cookies[0])).await;
+    let before = get_me(&app, &pair(&b.cookies)).await;
     assert_eq!((before.status, before.body.as_str()), (StatusCode::OK, "user-1"));
     assert!(before.set_cookie.is_empty());
 
@@ -60,13 +64,13 @@ async fn revoke_ends_the_row_in_place_and_the_next_request_is_signed_out() {
     assert_eq!(column(&h.store, &b.session_id, "ended_reason").await.as_deref(), Some("user_revoked"));
     assert_eq!(column(&h.store, &b.session_id, "ended_by").await.as_deref(), Some("user:user-1"));
 
-    let after = get_me(&app, &pair(&b.set_cookies[0])).await;
+    let after = get_me(&app, &pair(&b.cookies)).await;
     assert_eq!(after.body, "anonymous");
     assert_eq!(after.set_cookie.len(), 1);
     assert!(after.set_cookie[0].starts_with("session=;") && after.set_cookie[0].contains("Max-Age=0"));
 
     // A is untouched, and revoking again is a 404-style NotFound that changes nothing.
-    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "user-1");
+    assert_eq!(get_me(&app, &pair(&a.cookies)).await.body, "user-1");
     assert!(matches!(
         h.sessions.revoke(&current_a, &b.session_id, &RequestMeta::default()).await,
         Err(leptos_sessions::engine::Error::NotFound)
@@ -121,7 +125,7 @@ async fn tampered_and_malformed_cookies_are_signed_out_without_a_database_lookup
     let h = harness().await;
     let app = app(&h.sessions);
     let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let good = pair(&signed.set_cookies[0]);
+    let good = pair(&signed.cookies);
     let mut tampered = good.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'a' { 'b' } else { 'a' });
@@ -143,7 +147,7 @@ async fn a_database_outage_answers_503_and_keeps_the_cookie() {
     let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     h.store.pool().close().await;
 
-    let html = get_me(&app, &pair(&signed.set_cookies[0])).await;
+    let html = get_me(&app, &pair(&signed.cookies)).await;
     assert_eq!(html.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(html.set_cookie.is_empty(), "an outage is not a sign-out");
     assert!(html.body.contains("try again"), "{}", html.body);
@@ -151,7 +155,7 @@ async fn a_database_outage_answers_503_and_keeps_the_cookie() {
     let json = call(
         &app,
         Request::post("/change")
-            .header(header::COOKIE, pair(&signed.set_cookies[0]))
+            .header(header::COOKIE, pair(&signed.cookies))
             .header(header::ACCEPT, "application/json")
             .header(header::ACCEPT_LANGUAGE, "es")
             .body(Body::empty())
@@ -190,7 +194,7 @@ async fn activity_is_written_at_most_once_per_window() {
     let app = app(&sessions);
     let signed = sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     let id = signed.session_id.clone();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
 
     let seen = || async { column(&store, &id, "last_seen_at").await.unwrap().parse::<i64>().unwrap() };
     let created = seen().await;
@@ -234,7 +238,7 @@ async fn cached_sessions_are_touched_once_per_window_and_revoked_at_once() {
     let app = app(&sessions);
     let signed = sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     let other = sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     let seen = || async { column(&store, &signed.session_id, "last_seen_at").await.unwrap().parse::<i64>().unwrap() };
 
     let created = seen().await;
@@ -265,7 +269,7 @@ async fn the_throttled_touch_stores_only_the_truncated_address_in_privacy_mode()
     let h = harness_with(|c| c.client_ip(ClientIp { truncate: true, ..ClientIp::default() }).session_cache(None)).await;
     let app = app(&h.sessions);
     let signed = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     let id = &signed.session_id;
 
     for (peer, kept) in [("198.51.100.77", "198.51.100.0"), ("2001:db8:1234:5678:9abc:def0:1:2", "2001:db8:1234::")] {

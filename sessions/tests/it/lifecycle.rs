@@ -28,7 +28,7 @@ async fn idle_sessions_expire_on_their_next_request_and_activity_keeps_them_aliv
     let h = harness_with(move |config| c.install(config.preset("nist_aal2").unwrap())).await;
     let app = app(&h.sessions);
     let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
 
     for _ in 0..4 {
         clock.advance(50 * MIN);
@@ -45,7 +45,7 @@ async fn the_absolute_lifetime_ends_even_busy_sessions() {
     let h = harness_with(move |config| c.install(config.preset("nist_aal3").unwrap())).await;
     let app = app(&h.sessions);
     let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     // A request every 10 minutes for 11 h 50 min: the 15-minute idle limit never triggers.
     for step in 0..71 {
         clock.advance(10 * MIN);
@@ -110,11 +110,11 @@ async fn a_password_change_ends_the_others_and_rotates_this_token() {
     let other_user = h.sessions.sign_in("u2", &pw(), &meta(CHROME_MAC)).await.unwrap();
     let new_cookie = h.sessions.password_changed(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
 
-    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "anonymous", "the old token no longer works");
+    assert_eq!(get_me(&app, &pair(&a.cookies)).await.body, "anonymous", "the old token no longer works");
     assert_eq!(get_me(&app, &pair(&new_cookie)).await.body, "u1", "the fresh one does");
-    assert_eq!(get_me(&app, &pair(&b.set_cookies[0])).await.body, "anonymous");
+    assert_eq!(get_me(&app, &pair(&b.cookies)).await.body, "anonymous");
     assert_eq!(column(&h.store, &b.session_id, "ended_reason").await.as_deref(), Some("password_change"));
-    assert_eq!(get_me(&app, &pair(&other_user.set_cookies[0])).await.body, "u2");
+    assert_eq!(get_me(&app, &pair(&other_user.cookies)).await.body, "u2");
 }
 
 #[tokio::test]
@@ -144,7 +144,7 @@ async fn logging_out_devices_needs_a_recent_password() {
     assert!(column(&h.store, &b.session_id, "ended_at").await.is_none());
     let fresh = h.sessions.reauthenticated(&me).await.unwrap();
     let app = app(&h.sessions);
-    assert_eq!(get_me(&app, &pair(&a.set_cookies[0])).await.body, "anonymous", "re-authentication rotates the token");
+    assert_eq!(get_me(&app, &pair(&a.cookies)).await.body, "anonymous", "re-authentication rotates the token");
     assert_eq!(get_me(&app, &pair(&fresh)).await.body, "u1");
     h.sessions.revoke(&me, &b.session_id, &RequestMeta::default()).await.unwrap();
     assert_eq!(leptos_sessions::ApiError::from(Error::ReauthRequired).status(), 403);
@@ -270,7 +270,7 @@ async fn no_token_password_or_cookie_reaches_the_logs() {
     };
     let meta = |cookie: &str| h.sessions.request_meta(&request(cookie).into_parts().0);
     let signed = h.sessions.sign_in("u1", &Auth::password().identity("ada@example.com"), &meta("")).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     h.sessions.record_failed_attempt(&meta(&cookie), "ada@example.com", "invalid_credentials").await;
     let app = app(&h.sessions);
     assert_eq!(call(&app, request(&cookie)).await.status, StatusCode::OK);
@@ -288,7 +288,7 @@ async fn no_token_password_or_cookie_reaches_the_logs() {
 
 /// The retention purge on a trail of one million events, in batches sized to hold the write lock about 20 ms each
 /// (the sweep halves or doubles them as it goes). Run it with
-/// `cargo test -p leptos-sessions --features ssr --test lifecycle -- --ignored --nocapture` and record the numbers
+/// `cargo test -p leptos-sessions --features sqlite,postgres --test it sweep_batches -- --ignored --nocapture` and record the numbers
 /// in BENCHMARKS.md.
 #[tokio::test]
 #[ignore = "a one-million-event benchmark, slow: run it by hand (see above)"]
@@ -328,7 +328,7 @@ async fn an_expiry_that_cannot_be_written_lets_the_request_through_and_ends_the_
     let h = harness_with(move |config| c.install(config.idle_timeout(Some(HOUR)))).await;
     let app = app(&h.sessions);
     let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     sqlx::query(
         "CREATE TRIGGER break_expiry BEFORE INSERT ON sessions_events WHEN NEW.kind = 'expired'
          BEGIN SELECT RAISE(ABORT, 'trail unavailable'); END",
@@ -356,7 +356,7 @@ async fn without_timeouts_a_session_never_expires_on_request_or_in_the_sweep() {
     let h = harness_with(move |config| c.install(config)).await;
     let app = app(&h.sessions);
     let signed = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     let days = |n: u64| Duration::from_secs(n * 24 * 3600);
 
     clock.advance(days(10 * 365));

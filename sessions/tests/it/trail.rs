@@ -29,8 +29,8 @@ async fn sign_in_writes_a_login_event_and_mints_the_device_cookie_once() {
     let h = harness().await;
     let auth = Auth::password().identity("  Ada@Example.com ");
     let first = h.sessions.sign_in("u1", &auth, &meta(CHROME_MAC)).await.unwrap();
-    assert_eq!(first.set_cookies.len(), 2, "session cookie and a new device cookie");
-    let device_cookie = first.set_cookies[1].clone();
+    assert_eq!(first.cookies.iter().count(), 2, "session cookie and a new device cookie");
+    let device_cookie = first.cookies.device_cookie().unwrap().to_string();
     assert!(device_cookie.starts_with("device_id=") && device_cookie.contains("Max-Age=157680000"));
 
     let e = h.sessions.history("u1", 10, 0).await.unwrap().pop().unwrap();
@@ -52,7 +52,7 @@ async fn sign_in_writes_a_login_event_and_mints_the_device_cookie_once() {
         .sign_in("u1", &auth, &RequestMeta { user_agent: Some(CHROME_MAC.into()), ..presented })
         .await
         .unwrap();
-    assert_eq!(second.set_cookies.len(), 1);
+    assert_eq!(second.cookies.iter().count(), 1);
     let live = h.store.list_live("u1").await.unwrap();
     assert_eq!(live.len(), 1, "one browser is one row");
     assert_eq!(live[0].id, second.session_id);
@@ -96,8 +96,8 @@ async fn ending_writes_its_event_in_the_same_transaction_and_only_once() {
     assert!(h.sessions.revoke(&me, &b.session_id, &req).await.is_err(), "ending an ended row is NotFound");
     assert_eq!(h.sessions.revoke_others(&me, &req).await.unwrap(), 1);
     assert_eq!(h.sessions.revoke_others(&me, &req).await.unwrap(), 0);
-    h.sessions.sign_out(&me, &req).await.unwrap();
-    h.sessions.sign_out(&me, &req).await.unwrap();
+    let _cleared = h.sessions.sign_out(&me, &req).await.unwrap();
+    let _cleared = h.sessions.sign_out(&me, &req).await.unwrap();
 
     let trail = events(&h).await;
     let endings: Vec<_> = trail.iter().filter(|e| e.0 != "login").cloned().collect();
@@ -228,12 +228,12 @@ async fn no_password_or_token_is_stored_whatever_the_request_carries() {
     };
     let ada = Auth::password().identity("ada@example.com");
     let signed = h.sessions.sign_in("u1", &ada, &request("")).await.unwrap();
-    let cookie = pair(&signed.set_cookies[0]);
+    let cookie = pair(&signed.cookies);
     h.sessions.record_failed_attempt(&request(&cookie), "ada@example.com", "invalid_credentials").await.unwrap();
     h.sessions.record_failure(&request(&cookie), &ada.clone().second_factor("totp"), "invalid_code").await.unwrap();
     let me = current(&signed.session_id, "u1");
     let rotated = pair(&h.sessions.password_changed(&me, &request(&cookie)).await.unwrap());
-    h.sessions.sign_out(&me, &request(&rotated)).await.unwrap();
+    let _cleared = h.sessions.sign_out(&me, &request(&rotated)).await.unwrap();
 
     let dump = dump(&h).await;
     // The dump reads what the requests left: the rows, the events and the client headers the engine keeps.
@@ -306,7 +306,7 @@ async fn revoked_and_event_hooks_fire_for_exactly_what_happened() {
     assert!(matches!(twice, Err(Error::NotFound)), "an ended row cannot be revoked again: {twice:?}");
     h.sessions.revoke_others(&me, &RequestMeta::default()).await.unwrap();
     h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "x@example.com", "invalid_credentials").await;
-    h.sessions.sign_out(&me, &RequestMeta::default()).await.unwrap();
+    let _cleared = h.sessions.sign_out(&me, &RequestMeta::default()).await.unwrap();
 
     let revoked = revoked.lock().unwrap().clone();
     assert_eq!(revoked.len(), 2, "{revoked:?}");
@@ -360,7 +360,7 @@ async fn history_shows_own_events_and_failures_against_own_identity_only() {
     h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "ADA@example.com", "invalid_credentials").await;
     h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "bob@example.com", "invalid_credentials").await;
     h.sessions.record_failed_attempt(&meta(FIREFOX_WIN), "nobody@example.com", "invalid_credentials").await;
-    h.sessions.sign_out(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
+    let _cleared = h.sessions.sign_out(&current(&a.session_id, "u1"), &RequestMeta::default()).await.unwrap();
 
     let mine = h.sessions.history("u1", 50, 0).await.unwrap();
     assert_eq!(mine.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["logout", "failed_login", "login"]);

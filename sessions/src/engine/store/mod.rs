@@ -1,10 +1,14 @@
 //! Storage: one narrow trait, one implementation per database. SQL lives only below this module.
 
+#[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod triage;
 
+#[cfg(feature = "postgres")]
 pub use postgres::PgStore;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use triage::{
     every_hour, CountryCount, CountrySort, Direction, FailureSort, HourCount, Page, SessionFilter, SessionSort,

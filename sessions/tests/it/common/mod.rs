@@ -40,8 +40,32 @@ pub fn pw() -> Auth {
 }
 
 /// `name=value` from a `Set-Cookie` header value.
-pub fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_owned()
+/// A `Set-Cookie` line: one read off a response, or the session cookie of what the engine handed back.
+pub trait SetCookieLine {
+    fn line(&self) -> String;
+}
+
+impl SetCookieLine for str {
+    fn line(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl SetCookieLine for String {
+    fn line(&self) -> String {
+        self.clone()
+    }
+}
+
+impl SetCookieLine for leptos_sessions::engine::SetCookies {
+    fn line(&self) -> String {
+        self.session_cookie().expect("a session cookie").to_string()
+    }
+}
+
+/// The `name=value` a browser sends back for a `Set-Cookie` line.
+pub fn pair(set_cookie: &(impl SetCookieLine + ?Sized)) -> String {
+    set_cookie.line().split(';').next().unwrap().to_owned()
 }
 
 pub fn app(sessions: &Sessions) -> Router {
