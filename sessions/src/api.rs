@@ -35,7 +35,10 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
 
 /// Logs out one of the user's other devices; its next request is signed out.
 #[server(endpoint = "sessions/revoke")]
-pub async fn revoke_device(id: String) -> Result<(), ApiError> {
+pub async fn revoke_device(
+    /// The session's row id, as in [`DeviceView::id`](crate::view::DeviceView::id).
+    id: String,
+) -> Result<(), ApiError> {
     let (sessions, current) = server::signed_in()?;
     server::respond(sessions.revoke(&current, id.trim(), &server::request_meta()).await)
 }
@@ -49,7 +52,12 @@ pub async fn revoke_other_devices() -> Result<u64, ApiError> {
 
 /// A page of the signed-in user's login trail (zero-based), newest first; `limit` caps it below a full page.
 #[server(endpoint = "sessions/history")]
-pub async fn login_history(page: u32, limit: Option<u32>) -> Result<HistoryView, ApiError> {
+pub async fn login_history(
+    /// Zero-based page number (capped at 10,000).
+    page: u32,
+    /// The page size, clamped to 1 through [`HISTORY_PAGE`]; `None` is a full page.
+    limit: Option<u32>,
+) -> Result<HistoryView, ApiError> {
     let (sessions, current) = server::signed_in()?;
     let size = limit.unwrap_or(HISTORY_PAGE).clamp(1, HISTORY_PAGE);
     let page = page.min(10_000);

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::I18n;
 
+/// What the server functions fail with. Each variant has an HTTP status ([`ApiError::status`]) and a
+/// localized message ([`ApiError::message`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApiError {

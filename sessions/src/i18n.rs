@@ -84,6 +84,7 @@ impl I18n {
         wanted.iter().find_map(|(tag, _)| shipped(tag)).unwrap_or_default()
     }
 
+    /// The language tag, one of [`LANGUAGES`].
     pub fn tag(self) -> &'static str {
         self.tag
     }

@@ -1,4 +1,5 @@
 #![recursion_limit = "256"]
+#![warn(missing_docs)]
 //! Sessions & devices for Leptos + axum.
 //!
 //! - [`engine`] (feature `ssr`): the session registry, the tower layer and the sign-in API.

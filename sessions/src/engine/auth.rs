@@ -30,27 +30,35 @@ impl Auth {
     pub fn new(method: &str) -> Self {
         Self { method: clamp(&method.trim().to_lowercase(), 32), ..Self::default() }
     }
+    /// A password sign-in.
     pub fn password() -> Self {
         Self::new("password")
     }
+    /// An OAuth sign-in through `provider` (`github`, `google`, …).
     pub fn oauth(provider: &str) -> Self {
         Self::new("oauth").provider(provider)
     }
+    /// A single sign-on (SAML, OIDC) through `provider`.
     pub fn sso(provider: &str) -> Self {
         Self::new("sso").provider(provider)
     }
+    /// A passkey (WebAuthn) sign-in.
     pub fn passkey() -> Self {
         Self::new("passkey")
     }
+    /// A sign-in through an emailed link.
     pub fn magic_link() -> Self {
         Self::new("magic_link")
     }
+    /// A one-time code sign-in (TOTP, SMS or email code).
     pub fn otp() -> Self {
         Self::new("otp")
     }
+    /// Google One Tap (provider `google`).
     pub fn google_one_tap() -> Self {
         Self::new("google_one_tap").provider("google")
     }
+    /// A token sign-in (an API token exchange, say).
     pub fn token() -> Self {
         Self::new("token")
     }
@@ -80,6 +88,7 @@ impl Auth {
         self
     }
 
+    /// The method as given, trimmed and lower-cased (at most 32 characters); `unknown` when empty.
     pub fn method(&self) -> &str {
         if self.method.is_empty() {
             "unknown"
@@ -91,9 +100,11 @@ impl Auth {
     pub(crate) fn method_given(&self) -> bool {
         !self.method.is_empty()
     }
+    /// The provider, lower-cased; `None` when none was given.
     pub fn provider_name(&self) -> Option<&str> {
         self.provider.as_deref()
     }
+    /// The identity as typed, normalized by [`normalize_identity`]; `None` when none was given.
     pub fn identity_typed(&self) -> Option<&str> {
         self.identity.as_deref()
     }

@@ -62,6 +62,7 @@ pub struct AxumLogin {
 }
 
 impl AxumLogin {
+    /// The adapter for `sessions`.
     pub fn new(sessions: Sessions) -> Self {
         Self { sessions, adoptions: Arc::new(Adoptions::new(ADOPTING_AT_ONCE)) }
     }
@@ -171,6 +172,7 @@ impl<S, B> Layer<S> for AxumLoginLayer<B> {
     }
 }
 
+/// The service [`AxumLoginLayer`] wraps around the app's.
 pub struct AxumLoginService<S, B> {
     inner: S,
     sessions: Sessions,

@@ -27,7 +27,9 @@ use super::{PendingCookies, RequestMeta, SessionCookieSet, Sessions};
 /// [`crate::server::current_session`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrentSession {
+    /// The session's row id.
     pub id: String,
+    /// The signed-in account.
     pub user_id: String,
 }
 

@@ -125,10 +125,12 @@ impl Sessions {
         SessionLayer::new(self.clone())
     }
 
+    /// The configuration this engine was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
 
+    /// The store every call goes through (behind the session cache, when that is on).
     pub fn store(&self) -> &dyn SessionStore {
         self.inner.store.as_ref()
     }
@@ -137,7 +139,10 @@ impl Sessions {
 /// What the engine knows about a request that signs in or fails to: build it with [`Sessions::request_meta`].
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {
+    /// The client address as [`Config::client_ip`] resolves it, not yet truncated (that happens when it is
+    /// stored).
     pub ip: Option<IpAddr>,
+    /// The `User-Agent` header, cut to [`device::MAX_USER_AGENT_CHARS`] characters.
     pub user_agent: Option<String>,
     /// From a correctly signed device cookie only.
     pub device_id: Option<String>,
@@ -154,14 +159,19 @@ pub struct RequestMeta {
 #[non_exhaustive]
 pub enum Error {
     #[error("session store error: {0}")]
+    /// The session store failed.
     Store(#[from] sqlx::Error),
     #[error("no such live session for this user")]
+    /// No live session with this id belongs to the user.
     NotFound,
     #[error("the current session cannot be revoked from the devices page")]
+    /// The devices page asked to revoke the session it was sent from.
     CannotRevokeCurrent,
     #[error("confirm your password first")]
+    /// The action needs a password confirmed within [`Config::sudo_window`].
     ReauthRequired,
     #[error("invalid configuration: {0}")]
+    /// The configuration is invalid or contradictory; the message says why.
     Config(String),
     /// [`Config::on_forget`] failed: the sessions and trail are erased, the host's data perhaps not. Run
     /// [`Sessions::forget`] again.

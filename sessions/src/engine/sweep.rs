@@ -48,9 +48,14 @@ impl Batches {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SweepReport {
+    /// Live rows ended as `expired`: idle or absolute timeout, or unused for the cookie's whole lifetime.
     pub expired: u64,
+    /// Live rows ended as `pruned` because their user had more than
+    /// [`Config::session_cap`](super::Config::session_cap).
     pub pruned: u64,
+    /// Trail events deleted past [`Config::retention`](super::Config::retention).
     pub events_purged: u64,
+    /// Ended rows deleted past [`Config::retention`](super::Config::retention).
     pub rows_purged: u64,
     /// Another instance was sweeping, so this one did nothing.
     pub skipped: bool,

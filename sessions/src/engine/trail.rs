@@ -14,8 +14,12 @@ use crate::identity::normalize_identity;
 pub struct LastLogin {
     /// The account this browser signed in to.
     pub user_id: Option<String>,
+    /// How it signed in: one of [`METHODS`](super::METHODS) or a host's own tag; `unknown` when the event names
+    /// none.
     pub auth_method: String,
+    /// The identity provider, lower-cased; `None` for methods without one.
     pub auth_provider: Option<String>,
+    /// When that sign-in happened (UTC).
     pub occurred_at: OffsetDateTime,
 }
 

@@ -16,17 +16,23 @@ pub const MAX_USER_AGENT_CHARS: usize = 1024;
 /// What the client says about itself. Missing parts stay `None` rather than guessed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeviceInfo {
+    /// The browser's display name (`Chrome`, `Safari`, `Edge`, …); `None` when not recognized.
     pub browser_name: Option<String>,
     /// Major version only.
     pub browser_version: Option<String>,
+    /// The operating system (`macOS`, `Windows`, `iOS`, `Android`, …); `None` when not recognized.
     pub os_name: Option<String>,
     /// Only when real: iOS versions, Android outside reduced user agents, or a client hint.
     pub os_version: Option<String>,
     /// desktop, smartphone, tablet, bot or unknown.
     pub device_type: &'static str,
+    /// The device model (`Pixel 8`, `iPhone`), from the user agent, client hints or a native app's headers.
     pub device_model: Option<String>,
+    /// The native app's name; `None` in a browser.
     pub app_name: Option<String>,
+    /// The native app's version.
     pub app_version: Option<String>,
+    /// The native app's build number.
     pub app_build: Option<String>,
 }
 
@@ -51,6 +57,7 @@ pub const CLIENT_HEADERS: &[&str] = &[
 ];
 
 impl ClientHeaders {
+    /// The [`CLIENT_HEADERS`] a request carries.
     pub fn from_headers(headers: &http::HeaderMap) -> Self {
         Self(
             CLIENT_HEADERS
@@ -72,6 +79,7 @@ impl ClientHeaders {
         (!self.0.is_empty()).then(|| serde_json::json!(self.0))
     }
 
+    /// Reads back what [`ClientHeaders::to_json`] stored; other names and non-string values are dropped.
     pub fn from_json(value: Option<&serde_json::Value>) -> Self {
         let map = value
             .and_then(|v| v.as_object())

@@ -51,6 +51,7 @@ impl PgStore {
         Ok(Self { pool, sweep_lock: Default::default() })
     }
 
+    /// The connection pool the store uses.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

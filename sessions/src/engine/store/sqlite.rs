@@ -80,6 +80,7 @@ impl SqliteStore {
         result
     }
 
+    /// The connection pool the store uses.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

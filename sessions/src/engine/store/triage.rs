@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Direction {
     #[default]
+    /// Largest or newest first.
     Desc,
+    /// Smallest or oldest first.
     Asc,
 }
 
@@ -23,9 +25,13 @@ impl Direction {
 /// One page of a sorted list: `limit` rows after skipping `offset`, ordered by `sort` then `direction`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Page<S> {
+    /// What to order by.
     pub sort: S,
+    /// Which way.
     pub direction: Direction,
+    /// At most this many rows.
     pub limit: u32,
+    /// Rows skipped before the page starts.
     pub offset: u32,
 }
 
@@ -40,10 +46,13 @@ impl<S: Default> Page<S> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FailureSort {
     #[default]
+    /// The number of failed sign-ins.
     Attempts,
     /// Distinct identities (by address) or addresses (by identity).
     Distinct,
+    /// The earliest failure.
     FirstSeen,
+    /// The latest failure.
     LastSeen,
     /// The address or the identity itself.
     Key,
@@ -64,13 +73,17 @@ impl FailureSort {
 /// Which registry rows an operator lists ([`super::SessionStore::find_sessions`]). Empty fields match everything.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionFilter {
+    /// Only this account's rows.
     pub user_id: Option<String>,
     /// Matches the address at sign-in or the last one seen.
     pub ip: Option<String>,
     /// ISO 3166 alpha-2, upper case.
     pub country_code: Option<String>,
+    /// Only rows started with this method (see [`METHODS`](crate::engine::METHODS)).
     pub auth_method: Option<String>,
+    /// Only this device type: `desktop`, `smartphone`, `tablet`, `bot` or `unknown`.
     pub device_type: Option<String>,
+    /// Live rows (the default), recently active or idle ones, or ended ones.
     pub state: SessionState,
 }
 
@@ -92,6 +105,7 @@ impl SessionFilter {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SessionState {
     #[default]
+    /// Every live row.
     Live,
     /// Live and used at or after this time.
     ActiveSince(OffsetDateTime),
@@ -107,6 +121,7 @@ pub enum SessionSort {
     /// Last activity; for ended rows, when they ended (their last event).
     #[default]
     LastSeen,
+    /// Sign-in time (`created_at`).
     SignedIn,
 }
 
@@ -126,8 +141,11 @@ impl SessionSort {
 pub struct CountryCount {
     /// `None` for addresses the geolocation database does not place (or private ones).
     pub country_code: Option<String>,
+    /// The country's name as stored with the events.
     pub country_name: Option<String>,
+    /// Sign-ins (`login` events).
     pub logins: u64,
+    /// Failed sign-ins.
     pub failures: u64,
     /// Distinct users who signed in from there.
     pub users: u64,
@@ -137,9 +155,13 @@ pub struct CountryCount {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CountrySort {
     #[default]
+    /// By sign-ins.
     Logins,
+    /// By failed sign-ins.
     Failures,
+    /// By distinct users.
     Users,
+    /// By country code.
     Country,
 }
 
@@ -159,7 +181,9 @@ impl CountrySort {
 pub struct HourCount {
     /// The start of the hour.
     pub hour: OffsetDateTime,
+    /// Sign-ins (`login` events) in the hour.
     pub logins: u64,
+    /// Failed sign-ins in the hour.
     pub failures: u64,
 }
 
