@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use leptos_sessions::view::{DeviceFields, PlaceView};
+use leptos_sessions::data::{DeviceFields, PlaceView};
 
 /// One alert as the home page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,8 +24,8 @@ mod store {
     use sqlx::Row;
 
     use super::AlertView;
+    use leptos_sessions::data::{DeviceFields, PlaceView};
     use leptos_sessions::engine::SessionRecord;
-    use leptos_sessions::view::{DeviceFields, PlaceView};
 
     #[derive(Clone, Debug)]
     pub struct Alerts {

@@ -167,7 +167,7 @@ fn reason(e: &Event) -> String {
     }
 }
 
-fn device(fields: &leptos_sessions::view::DeviceFields) -> String {
+fn device(fields: &leptos_sessions::data::DeviceFields) -> String {
     leptos_sessions::ui::device_name(I18n::default(), fields)
 }
 

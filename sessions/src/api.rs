@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::data::{DevicesView, HistoryView};
 use crate::error::ApiError;
-use crate::view::{DevicesView, HistoryView};
 
 /// Events per history page.
 pub const HISTORY_PAGE: u32 = 20;
@@ -11,7 +11,7 @@ pub const HISTORY_PAGE: u32 = 20;
 /// The signed-in user's live sessions, this device first.
 #[server(endpoint = "sessions/devices")]
 pub async fn list_devices() -> Result<DevicesView, ApiError> {
-    use crate::view::{DeviceView, PlaceView};
+    use crate::data::{DeviceView, PlaceView};
     let (sessions, current) = server::signed_in()?;
     let rows = server::respond(sessions.devices(&current).await)?;
     let touch_interval_secs = i64::try_from(sessions.config().touch_interval.as_secs()).unwrap_or(i64::MAX);
@@ -36,7 +36,7 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
 /// Logs out one of the user's other devices; its next request is signed out.
 #[server(endpoint = "sessions/revoke")]
 pub async fn revoke_device(
-    /// The session's row id, as in [`DeviceView::id`](crate::view::DeviceView::id).
+    /// The session's row id, as in [`DeviceView::id`](crate::data::DeviceView::id).
     id: String,
 ) -> Result<(), ApiError> {
     let (sessions, current) = server::signed_in()?;
@@ -315,8 +315,8 @@ pub mod server {
     struct SkipTracking;
 
     /// The naming fields of a registry row.
-    pub fn session_device(r: &crate::engine::SessionRecord) -> crate::view::DeviceFields {
-        crate::view::DeviceFields {
+    pub fn session_device(r: &crate::engine::SessionRecord) -> crate::data::DeviceFields {
+        crate::data::DeviceFields {
             browser_name: r.browser_name.clone(),
             browser_version: r.browser_version.clone(),
             os_name: r.os_name.clone(),
@@ -329,11 +329,11 @@ pub mod server {
     }
 
     /// A trail event as the history list shows it.
-    pub fn event_view(e: Event) -> crate::view::EventView {
-        crate::view::EventView {
+    pub fn event_view(e: Event) -> crate::data::EventView {
+        crate::data::EventView {
             new_device: e.metadata.as_ref().and_then(|m| m.get("new_device")).and_then(|v| v.as_bool()) == Some(true),
             device: event_device(&e),
-            place: crate::view::PlaceView::new(e.country_code, e.city, e.country_name),
+            place: crate::data::PlaceView::new(e.country_code, e.city, e.country_name),
             id: e.id,
             second_factor: e
                 .auth_detail
@@ -351,8 +351,8 @@ pub mod server {
     }
 
     /// The naming fields of a trail event.
-    pub fn event_device(e: &Event) -> crate::view::DeviceFields {
-        crate::view::DeviceFields {
+    pub fn event_device(e: &Event) -> crate::data::DeviceFields {
+        crate::data::DeviceFields {
             browser_name: e.browser_name.clone(),
             browser_version: e.browser_version.clone(),
             os_name: e.os_name.clone(),

@@ -5,14 +5,15 @@
 //! - [`engine`] (feature `ssr`): the session registry, the tower layer and the sign-in API.
 //! - [`ui`]: the devices section, ready to drop into a settings page.
 //! - [`api`]: the server functions behind it.
+//! - [`data`]: the plain data they render and the server functions return.
 //! - [`identity`]: how typed sign-in identities are compared and shown.
 
 pub mod api;
+pub mod data;
 pub mod error;
 pub mod i18n;
 pub mod identity;
 pub mod ui;
-pub mod view;
 
 #[cfg(feature = "ssr")]
 pub mod engine;

@@ -87,7 +87,7 @@ pub async fn admin_sessions(
         .map(|r| AdminSessionView {
             email: emails.get(&r.user_id).cloned(),
             device: leptos_sessions::server::session_device(&r),
-            place: leptos_sessions::view::PlaceView::new(
+            place: leptos_sessions::data::PlaceView::new(
                 r.country_code.clone(),
                 r.city.clone(),
                 r.country_name.clone(),

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use leptos_sessions::view::{DeviceFields, EventView, PlaceView};
+use leptos_sessions::data::{DeviceFields, EventView, PlaceView};
 
 /// Rows per page of every admin list.
 pub const PAGE_SIZE: u32 = 25;

@@ -1,6 +1,5 @@
 //! The server-side engine: one cloneable [`Sessions`] handle holding the configuration and the store.
 
-mod activity;
 mod auth;
 #[cfg(feature = "axum-login")]
 pub(crate) mod axum_login;
@@ -9,6 +8,7 @@ mod config;
 pub mod device;
 mod geo;
 mod hooks;
+mod hourly;
 pub mod ip;
 mod layer;
 mod lifecycle;
@@ -72,7 +72,7 @@ struct Inner {
     store: Arc<dyn SessionStore>,
     cache: Option<Arc<cache::SessionCache>>,
     geo_queue: std::sync::OnceLock<geo::Queue>,
-    hours: activity::FinishedHours,
+    hours: hourly::FinishedHours,
 }
 
 impl Sessions {

@@ -5,9 +5,9 @@ use super::icons::DeviceIcon;
 use super::names::device_name;
 use super::time::{iso, last_active_within, long_date};
 use crate::api::{list_devices, RevokeDevice, RevokeOtherDevices};
+use crate::data::{DeviceView, DevicesView};
 use crate::error::ApiError;
 use crate::i18n::{use_i18n, I18n};
-use crate::view::{DeviceView, DevicesView};
 
 /// "Your devices": every live session of the signed-in user, with per-device logout and "sign out everywhere
 /// else". Works without JavaScript (plain form posts to the server functions) and hydrates when WASM loads.
@@ -179,7 +179,7 @@ fn DeviceRow(device: DeviceView, now: i64, touch_secs: i64, revoke: ServerAction
 
 /// "🇬🇧 London, United Kingdom", marked as approximate.
 #[component]
-pub(crate) fn Place(place: crate::view::PlaceView) -> impl IntoView {
+pub(crate) fn Place(place: crate::data::PlaceView) -> impl IntoView {
     let i18n = use_i18n();
     let flag = place.country_code.as_deref().and_then(super::names::flag);
     view! {

@@ -5,9 +5,9 @@ use super::icons::DeviceIcon;
 use super::names::device_name;
 use super::time::{date_time, iso};
 use crate::api::login_history;
+use crate::data::EventView;
 use crate::error::ApiError;
 use crate::i18n::{use_i18n, I18n};
-use crate::view::EventView;
 
 /// The full login history, paginated with `?page=N` links (newest first).
 ///
@@ -103,7 +103,7 @@ fn error_view(i18n: I18n, e: ApiError) -> AnyView {
 /// ```no_run
 /// use leptos::prelude::*;
 /// use leptos_sessions::ui::EventList;
-/// use leptos_sessions::view::EventView;
+/// use leptos_sessions::data::EventView;
 ///
 /// #[component]
 /// fn AccountTrail(events: Vec<EventView>) -> impl IntoView {

@@ -1,5 +1,5 @@
+use crate::data::DeviceFields;
 use crate::i18n::I18n;
-use crate::view::DeviceFields;
 
 /// A readable name: "Chrome 137 on macOS", "Safari 18 on iOS 18.5", "MyApp 2.4.1 on iPhone15,2 (iOS 19.5)",
 /// "Pixel 7 (Android 14)", "Bot (Googlebot)", "Unknown device".
@@ -60,7 +60,7 @@ pub fn flag(country_code: &str) -> Option<String> {
 pub fn source_line(
     i18n: I18n,
     device: &DeviceFields,
-    place: Option<&crate::view::PlaceView>,
+    place: Option<&crate::data::PlaceView>,
     ip: Option<&str>,
 ) -> String {
     let place = place.map(|p| match p.country_code.as_deref().and_then(flag) {
@@ -74,7 +74,7 @@ pub fn source_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::PlaceView;
+    use crate::data::PlaceView;
 
     fn d(pairs: &[(&str, &str)]) -> DeviceFields {
         let get = |k: &str| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string());

@@ -71,7 +71,7 @@ fn browser_and_os_family_hit_rates_meet_the_goals() {
 /// The name the devices list shows for a user agent, with `MyApp` configured as a native app when `configured`.
 fn native_name(ua: &str, configured: bool) -> String {
     use leptos_sessions::engine::ClientHeaders;
-    use leptos_sessions::{i18n::I18n, ui::device_name, view::DeviceFields};
+    use leptos_sessions::{data::DeviceFields, i18n::I18n, ui::device_name};
     let apps: Vec<String> = if configured { vec!["MyApp".into()] } else { Vec::new() };
     let d = DeviceInfo::detect(ua, &ClientHeaders::default(), &apps);
     let fields = DeviceFields {
