@@ -33,6 +33,8 @@ fi
 
 # E2E_SITE=host runs the example host site (examples/host-site) instead of the demo.
 site=("${SESSIONS_TEST_SERVER:-target/release/server}" serve)
+# The same binary for the tests' own CLI calls (admin.spec.ts grants the admin flag with it).
+export E2E_SERVER_BIN="$PWD/${site[0]}"
 ready=/healthz
 if [ "${E2E_SITE:-demo}" = host ]; then
   scripts/host-site.sh --build

@@ -5,7 +5,9 @@ import { device, expect, hydrated, PASSWORD, signIn, signUp, test, UA, uniqueEma
 // The flag is granted the way an operator would: the server's command line, on the database the test server uses
 // (scripts/e2e.sh exports SESSIONS_DATABASE_URL and the secret).
 function grantAdmin(email: string) {
-  execFileSync("../target/release/server", ["admin", "grant", email], { env: { ...process.env, RUST_LOG: "error" } });
+  execFileSync(process.env.E2E_SERVER_BIN ?? "../target/release/server", ["admin", "grant", email], {
+    env: { ...process.env, RUST_LOG: "error" },
+  });
 }
 
 async function from(browser: Browser, userAgent: string, ip: string): Promise<Page> {

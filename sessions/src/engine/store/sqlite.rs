@@ -1057,13 +1057,15 @@ impl SessionStore for SqliteStore {
         }
         // The WAL still holds every page as it was before the deletions. TRUNCATE copies the latest pages into the
         // file and empties the WAL, but only once no reader uses an older snapshot: each attempt waits for them up
-        // to the busy timeout, and readers come and go, so try again for a while before giving up.
-        for attempt in 1.. {
+        // to the busy timeout, and readers come and go, so try again for about ten seconds before giving up (the
+        // caller reports it, and running the erasure again finishes it).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
             let busy: i64 = sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await?;
             if busy == 0 {
                 break;
             }
-            if attempt == 10 {
+            if std::time::Instant::now() >= deadline {
                 return Err(sqlx::Error::Io(std::io::Error::other(
                     "readers kept the WAL busy: it still holds erased data until a checkpoint can truncate it",
                 )));
