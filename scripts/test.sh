@@ -28,10 +28,6 @@ fi
 
 # The browser build has its own cfg paths; lint them too (separate target dir, as for the real build).
 cargo clippy --locked -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
-# The example host site as a host builds it: the server with `ssr` alone, the browser bundle with `hydrate` alone.
-cargo clippy --locked -p host-site --features ssr -- -D warnings
-cargo clippy --locked -p host-site --lib --features hydrate --target wasm32-unknown-unknown --target-dir target/front \
-  -- -D warnings
 say "a host's build of the library has none of the demo's dependencies, and only its own database driver"
 host_tree=$(cargo tree --locked -p leptos-sessions --features sqlite,axum-login -e normal --prefix none)
 for unwanted in argon2 governor sqlx-postgres; do
@@ -48,8 +44,21 @@ cargo test --locked "${NATIVE[@]}"
 export SESSIONS_TEST_SERVER=target/debug/server
 scripts/build.sh --site-only
 scripts/bench.sh --smoke
+# The example host site, as a host builds it (the server with `ssr` alone, the browser bundle with `hydrate` alone):
+# linted and built while the demo's browser suite runs, which mostly waits on the browser.
+host_site() {
+  cargo clippy --locked -p host-site --features ssr -- -D warnings
+  cargo clippy --locked -p host-site --lib --features hydrate --target wasm32-unknown-unknown --target-dir target/front \
+    -- -D warnings
+  scripts/host-site.sh --build
+}
+host_site >target/host-site-build.log 2>&1 &
+host_build=$!
+trap 'kill $host_build 2>/dev/null || true' EXIT
 scripts/e2e.sh
-say "browser test of the example host site (examples/host-site)"
+say "lints and build of the example host site (examples/host-site)"
+wait $host_build || { cat target/host-site-build.log; exit 1; }
+say "browser test of the example host site"
 E2E_SITE=host scripts/e2e.sh tests/host.spec.ts
 say "browser tests on PostgreSQL with two server instances"
 E2E_BACKEND=postgres scripts/e2e.sh tests/instances.spec.ts tests/devices.spec.ts
