@@ -10,17 +10,25 @@ cd "$(dirname "$0")/.."
 
 pkg="$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR"
 say "building the browser bundle (wasm)"
-cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release --target-dir target/front
-wasm=target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm
+cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile "$SESSIONS_WASM_PROFILE" \
+  --target-dir target/front
+wasm=target/front/wasm32-unknown-unknown/$SESSIONS_WASM_PROFILE/frontend.wasm
 mkdir -p "$pkg"
-if [ ! -f "$pkg/sessions.wasm" ] || [ "$wasm" -nt "$pkg/sessions.wasm" ]; then
+# Rebuilt when the compiled module changed, or when the bundle there came from the other profile.
+if [ ! -f "$pkg/sessions.wasm" ] || [ "$wasm" -nt "$pkg/sessions.wasm" ] \
+  || [ "$(cat target/.site-wasm-profile 2>/dev/null)" != "$SESSIONS_WASM_PROFILE" ]; then
   wasm-bindgen --target web --out-dir "$pkg" --out-name sessions "$wasm"
   mv "$pkg/sessions_bg.wasm" "$pkg/sessions.wasm"
-  # npm's binaryen; Debian's older wasm-opt produces modules that fail in the browser.
-  end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$pkg/sessions.wasm" -o "$pkg/sessions.wasm"
+  # npm's binaryen; Debian's older wasm-opt produces modules that fail in the browser. Only on what ships.
+  if [ "$SESSIONS_WASM_PROFILE" = wasm-release ]; then
+    end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$pkg/sessions.wasm" -o "$pkg/sessions.wasm"
+  fi
+  echo "$SESSIONS_WASM_PROFILE" >target/.site-wasm-profile
 fi
 cat sessions/style/sessions.css style/main.css > "$pkg/sessions.css"
+# Content-hashed copies, precompressed (brotli, gzip), and the hash file the server reads (leptos_sessions::assets).
+node scripts/assets.mjs "$pkg" sessions "$LEPTOS_SITE_ROOT/hash.txt"
 cp -r public/. "$LEPTOS_SITE_ROOT/"
 
 [ "${1:-}" = --site-only ] && exit 0

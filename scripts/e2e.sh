@@ -37,7 +37,8 @@ site=("${SESSIONS_TEST_SERVER:-target/release/server}" serve)
 export E2E_SERVER_BIN="$PWD/${site[0]}"
 ready=/healthz
 if [ "${E2E_SITE:-demo}" = host ]; then
-  scripts/host-site.sh --build
+  # The test command has built it already (and its docs build may hold cargo's lock on target/ meanwhile).
+  [ "${SESSIONS_HOST_SITE_BUILT:-}" = 1 ] || scripts/host-site.sh --build
   site=(target/debug/host-site)
   ready=/login
   export HOST_ADDR="$SESSIONS_ADDR" HOST_DATABASE_URL="$SESSIONS_DATABASE_URL" HOST_SECRET_KEY="$SESSIONS_SECRET_KEY"
@@ -89,5 +90,11 @@ if [ "${E2E_SITE:-demo}" = demo ] && [ -z "${second:-}" ]; then
   export BASE_URL_TIMED="http://$timed_addr"
 fi
 
+# E2E_RUN replaces the Playwright suite with another browser program on the same server (the page-load benchmark).
+if [ -n "${E2E_RUN:-}" ]; then
+  say "running $E2E_RUN against http://$SESSIONS_ADDR"
+  (cd end2end && BASE_URL="http://$SESSIONS_ADDR" $E2E_RUN "$@") || { tail -n 50 "$work"/server-*.log; exit 1; }
+  exit 0
+fi
 say "running the browser tests against http://$SESSIONS_ADDR"
 (cd end2end && BASE_URL="http://$SESSIONS_ADDR" npx playwright test "$@") || { echo "--- server logs ---"; tail -n 50 "$work"/server-*.log; exit 1; }

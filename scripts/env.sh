@@ -12,6 +12,8 @@ if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 # Each step says when it started, in seconds since the first script of this run began (the test command's phases).
 export SESSIONS_RUN_STARTED="${SESSIONS_RUN_STARTED:-$(date +%s)}"
 say() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$(($(date +%s) - SESSIONS_RUN_STARTED))" "$*"; }
+# The cargo profile of the browser bundles: wasm-release ships; the test command builds wasm-test (scripts/test.sh).
+export SESSIONS_WASM_PROFILE="${SESSIONS_WASM_PROFILE:-wasm-release}"
 # Every native cargo command of the test command builds the same packages with the same features, so cargo compiles
 # each dependency once for all of them (tests, benchmarks in test mode, examples).
 NATIVE=(-p leptos-sessions -p app -p server

@@ -8,15 +8,23 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 
 say "building the host site's browser bundle (wasm)"
-cargo build --locked -p host-site --lib --features hydrate --target wasm32-unknown-unknown --profile wasm-release \
-  --target-dir target/front
-wasm=target/front/wasm32-unknown-unknown/wasm-release/host_site.wasm
+cargo build --locked -p host-site --lib --features hydrate --target wasm32-unknown-unknown \
+  --profile "$SESSIONS_WASM_PROFILE" --target-dir target/front
+wasm=target/front/wasm32-unknown-unknown/$SESSIONS_WASM_PROFILE/host_site.wasm
 pkg=target/host-site/pkg
 mkdir -p "$pkg"
-if [ ! -f "$pkg/host.wasm" ] || [ "$wasm" -nt "$pkg/host.wasm" ]; then
+if [ ! -f "$pkg/host.wasm" ] || [ "$wasm" -nt "$pkg/host.wasm" ] \
+  || [ "$(cat target/.host-site-wasm-profile 2>/dev/null)" != "$SESSIONS_WASM_PROFILE" ]; then
   wasm-bindgen --target web --out-dir "$pkg" --out-name host "$wasm"
   mv "$pkg/host_bg.wasm" "$pkg/host.wasm"
+  if [ "$SESSIONS_WASM_PROFILE" = wasm-release ]; then
+    end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$pkg/host.wasm" -o "$pkg/host.wasm"
+  fi
+  echo "$SESSIONS_WASM_PROFILE" >target/.host-site-wasm-profile
 fi
+# Content-hashed copies, precompressed, and the hash file the server reads (leptos_sessions::assets).
+[ target/host-site/hash.txt -nt "$pkg/host.wasm" ] || node scripts/assets.mjs "$pkg" host target/host-site/hash.txt
 say "building the host site's server"
 cargo build --locked -p host-site --features ssr --bin host-site
 [ "${1:-}" = --build ] && exit 0

@@ -9,26 +9,26 @@ use leptos_sessions::error::ApiError;
 /// The signed-in user's email, for the header and the home page.
 #[server(endpoint = "demo/me")]
 pub async fn whoami() -> Result<String, ApiError> {
-    let (_, current) = leptos_sessions::server::signed_in()?;
+    let (_, current) = leptos_sessions::context::signed_in()?;
     let user = users()?.by_id(&current.user_id).await.map_err(unavailable)?;
-    user.map(|u| u.email).ok_or_else(|| leptos_sessions::server::fail(ApiError::Unauthorized))
+    user.map(|u| u.email).ok_or_else(|| leptos_sessions::context::fail(ApiError::Unauthorized))
 }
 
 /// The newest security alerts (new-device sign-ins) of the signed-in user.
 #[server(endpoint = "demo/alerts")]
 pub async fn security_alerts() -> Result<Vec<AlertView>, ApiError> {
-    let (_, current) = leptos_sessions::server::signed_in()?;
+    let (_, current) = leptos_sessions::context::signed_in()?;
     let alerts = use_context::<super::alerts::Alerts>().ok_or(ApiError::Unavailable)?;
     alerts.recent(&current.user_id).await.map_err(unavailable)
 }
 
 #[server(endpoint = "demo/sign-up")]
 pub async fn sign_up(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    use leptos_sessions::context::fail;
     use leptos_sessions::engine::Auth;
-    use leptos_sessions::server::fail;
     // Sign-up hashes a password and tells whether an email is taken: it is throttled per address like sign-in.
     let throttle = throttle()?;
-    let ip = leptos_sessions::server::request_meta().ip;
+    let ip = leptos_sessions::context::request_meta().ip;
     // Every sign-up spends its token, successful or not: each one creates an account or says an email is taken.
     let _spent = throttle.sign_up(ip).map_err(too_many)?;
     if leptos_sessions::engine::has_hidden_characters(&email) {
@@ -51,22 +51,22 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
         other => other.map_err(unavailable)?,
     };
     let user = user.ok_or_else(|| fail(ApiError::Invalid("error-email-taken".into())))?;
-    leptos_sessions::server::sign_in(&user.id, Auth::password().identity(&email)).await?;
+    leptos_sessions::context::sign_in(&user.id, Auth::password().identity(&email)).await?;
     leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
     Ok(())
 }
 
 #[server(endpoint = "demo/sign-in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    use leptos_sessions::context::{fail, record_failed_attempt};
     use leptos_sessions::engine::Auth;
-    use leptos_sessions::server::{fail, record_failed_attempt};
-    let meta = leptos_sessions::server::request_meta();
+    let meta = leptos_sessions::context::request_meta();
     let normalized = super::users::normalize_email(&email);
     let users = users()?;
     let throttle = throttle()?;
     // The browser that last signed in to this account keeps its own allowance, so strangers guessing the password
     // from many addresses slow down everyone but its owner.
-    let known_browser = match leptos_sessions::server::last_login().await.and_then(|last| last.user_id) {
+    let known_browser = match leptos_sessions::context::last_login().await.and_then(|last| last.user_id) {
         Some(last_user) => users.by_email(&normalized).await.ok().flatten().is_some_and(|u| u.id == last_user),
         None => false,
     };
@@ -98,7 +98,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         return Err(fail(ApiError::Invalid("error-bad-credentials".into())));
     };
     throttle.refund(ticket);
-    leptos_sessions::server::sign_in(&user.id, Auth::password().identity(&user.email)).await?;
+    leptos_sessions::context::sign_in(&user.id, Auth::password().identity(&user.email)).await?;
     leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
     Ok(())
 }
@@ -106,8 +106,8 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 /// Changes the signed-in user's password after checking the current one; every other session ends.
 #[server(endpoint = "demo/password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), ApiError> {
-    use leptos_sessions::server::fail;
-    let (_, current) = leptos_sessions::server::signed_in()?;
+    use leptos_sessions::context::fail;
+    let (_, current) = leptos_sessions::context::signed_in()?;
     if !(8..=1024).contains(&new_password.chars().count()) {
         return Err(fail(ApiError::Invalid("error-password-too-short".into())));
     }
@@ -116,15 +116,15 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         UsersError::Busy(_) => overloaded(),
         other => unavailable(other),
     })?;
-    leptos_sessions::server::password_changed().await
+    leptos_sessions::context::password_changed().await
 }
 
 /// The confirm-password step before logging out devices ("sudo mode").
 #[server(endpoint = "demo/confirm")]
 pub async fn confirm_password(password: String, next: Option<String>) -> Result<(), ApiError> {
-    let (_, current) = leptos_sessions::server::signed_in()?;
+    let (_, current) = leptos_sessions::context::signed_in()?;
     check_own_password(&current, &password, "reauth_failed").await?;
-    leptos_sessions::server::reauthenticated().await?;
+    leptos_sessions::context::reauthenticated().await?;
     leptos_axum::redirect(&super::guard::safe_next(next.as_deref()));
     Ok(())
 }
@@ -138,10 +138,10 @@ async fn check_own_password(
     password: &str,
     reason: &str,
 ) -> Result<super::users::User, ApiError> {
-    use leptos_sessions::server::{fail, record_failed_attempt};
+    use leptos_sessions::context::{fail, record_failed_attempt};
     let users = users()?;
     let throttle = throttle()?;
-    let ip = leptos_sessions::server::request_meta().ip;
+    let ip = leptos_sessions::context::request_meta().ip;
     let email = users.by_id(&current.user_id).await.map_err(unavailable)?.map(|u| u.email).unwrap_or_default();
     let ticket = match throttle.reauth(ip, &current.user_id, &current.id) {
         Ok(ticket) => ticket,
@@ -176,7 +176,7 @@ async fn check_own_password(
 
 #[server(endpoint = "demo/sign-out")]
 pub async fn sign_out() -> Result<(), ApiError> {
-    leptos_sessions::server::sign_out().await?;
+    leptos_sessions::context::sign_out().await?;
     leptos_axum::redirect("/signin");
     Ok(())
 }
@@ -184,12 +184,12 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// The demo's accounts, provided to every server function by the server.
 #[cfg(feature = "ssr")]
 pub(super) fn users() -> Result<super::users::Users, ApiError> {
-    use_context::<super::users::Users>().ok_or_else(|| leptos_sessions::server::fail(ApiError::Unavailable))
+    use_context::<super::users::Users>().ok_or_else(|| leptos_sessions::context::fail(ApiError::Unavailable))
 }
 
 #[cfg(feature = "ssr")]
 fn throttle() -> Result<super::limit::Throttle, ApiError> {
-    use_context::<super::limit::Throttle>().ok_or_else(|| leptos_sessions::server::fail(ApiError::Unavailable))
+    use_context::<super::limit::Throttle>().ok_or_else(|| leptos_sessions::context::fail(ApiError::Unavailable))
 }
 
 #[cfg(feature = "ssr")]
@@ -199,18 +199,18 @@ use super::users::UsersError;
 #[cfg(feature = "ssr")]
 fn too_many(limited: super::limit::Limited) -> ApiError {
     let seconds = u32::try_from(limited.retry_after.as_secs().max(1)).unwrap_or(u32::MAX);
-    leptos_sessions::server::fail(ApiError::TooMany("error-rate-limited".into(), seconds))
+    leptos_sessions::context::fail(ApiError::TooMany("error-rate-limited".into(), seconds))
 }
 
 /// Every password-hashing slot is taken: 429, come back in a couple of seconds.
 #[cfg(feature = "ssr")]
 fn overloaded() -> ApiError {
-    leptos_sessions::server::fail(ApiError::TooMany("error-overloaded".into(), 2))
+    leptos_sessions::context::fail(ApiError::TooMany("error-overloaded".into(), 2))
 }
 
 /// A failed query of the demo's own tables: logged, answered as 503.
 #[cfg(feature = "ssr")]
 pub(super) fn unavailable(err: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %err, "demo store error");
-    leptos_sessions::server::fail(ApiError::Unavailable)
+    leptos_sessions::context::fail(ApiError::Unavailable)
 }

@@ -38,6 +38,10 @@ impl Users {
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(4)
+            // Neither starts SQLx 0.9.0's pool maintenance task, which can spin forever (launchbadge/sqlx#3645; the
+            // library's pools are built the same way).
+            .idle_timeout(None)
+            .max_lifetime(None)
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     // On SQLite every rewrite and deletion zeroes the old bytes where they were, so an old password

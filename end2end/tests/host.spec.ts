@@ -32,7 +32,9 @@ for (const js of [true, false]) {
     await logIn(a, js ? "ada@example.com" : "grace@example.com", js);
     await logIn(b, js ? "ada@example.com" : "grace@example.com", js);
 
-    await a.goto("/account/security");
+    const security = await a.goto("/account/security");
+    // The section's page is never stored, though the host says nothing about caching.
+    expect(security?.headers()["cache-control"]).toBe("no-store");
     if (js) await hydrated(a);
     await expect(a.getByRole("heading", { name: "Account security" })).toBeVisible();
     await expect(a.getByRole("heading", { name: "Your devices" })).toBeVisible();

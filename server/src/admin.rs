@@ -65,7 +65,7 @@ async fn account(users: &Users, email: &str) -> Result<User> {
 /// `failed-logins --since 24h --by ip|identity`: failed sign-ins grouped, most attempts first.
 pub async fn failed_logins(sessions: &Sessions, args: &Args) -> Result<String> {
     let since = sessions.now() - args.since;
-    let groups = sessions.store().failures_by(args.by, since, &Page::first(args.limit)).await?;
+    let groups = sessions.triage().failures_by(args.by, since, &Page::first(args.limit)).await?;
     let key = if args.by == FailureKey::Ip { "ip" } else { "identity" };
     let distinct = if args.by == FailureKey::Ip { "identities" } else { "addresses" };
     if args.json {
@@ -110,7 +110,7 @@ pub async fn history(sessions: &Sessions, users: &Users, args: &Args) -> Result<
                 e.kind.clone(),
                 reason(e),
                 visible_identity(e.identity.as_deref().unwrap_or_default()),
-                device(&leptos_sessions::server::event_device(e)),
+                device(&leptos_sessions::context::event_device(e)),
                 e.ip_address.clone().unwrap_or_default(),
                 e.country_code.clone().unwrap_or_default(),
             ]
@@ -122,7 +122,7 @@ pub async fn history(sessions: &Sessions, users: &Users, args: &Args) -> Result<
 /// `sessions <email>`: the account's live sessions, most recently active first.
 pub async fn sessions_of(sessions: &Sessions, users: &Users, args: &Args) -> Result<String> {
     let user = account(users, args.email("sessions")?).await?;
-    let rows = sessions.store().list_live(&user.id).await?;
+    let rows = sessions.registry().list_live(&user.id).await?;
     if args.json {
         return Ok(Value::Array(rows.iter().map(session_json).collect()).to_string());
     }
@@ -131,7 +131,7 @@ pub async fn sessions_of(sessions: &Sessions, users: &Users, args: &Args) -> Res
         .map(|r| {
             vec![
                 r.id.clone(),
-                device(&leptos_sessions::server::session_device(r)),
+                device(&leptos_sessions::context::session_device(r)),
                 r.auth_method.clone(),
                 r.last_seen_ip.clone().or_else(|| r.ip_address.clone()).unwrap_or_default(),
                 r.country_code.clone().unwrap_or_default(),
@@ -181,13 +181,13 @@ fn event_json(e: &Event) -> Value {
         "session_id": e.session_id, "identity": e.identity, "auth_method": e.auth_method,
         "failure_reason": e.failure_reason, "revoked_reason": e.revoked_reason, "ended_by": ended_by(e),
         "ip_address": e.ip_address, "country_code": e.country_code, "city": e.city,
-        "device": device(&leptos_sessions::server::event_device(e)),
+        "device": device(&leptos_sessions::context::event_device(e)),
     })
 }
 
 fn session_json(r: &SessionRecord) -> Value {
     json!({
-        "id": r.id, "device": device(&leptos_sessions::server::session_device(r)), "device_type": r.device_type,
+        "id": r.id, "device": device(&leptos_sessions::context::session_device(r)), "device_type": r.device_type,
         "auth_method": r.auth_method, "auth_provider": r.auth_provider,
         "ip_address": r.last_seen_ip.clone().or_else(|| r.ip_address.clone()), "country_code": r.country_code,
         "city": r.city, "created_at": rfc3339(r.created_at), "last_seen_at": rfc3339(r.last_seen_at),

@@ -292,6 +292,11 @@ async fn serve<S: SessionStore + 'static>(
 
     let mut leptos_options = get_configuration(None)?.leptos_options;
     leptos_options.site_addr = settings.addr;
+    // scripts/build.sh names the bundle's files by their content and lists the names in the site's hash.txt;
+    // Leptos reads that file relative to the binary, unless the path is absolute.
+    let hashes = std::path::absolute(std::path::Path::new(leptos_options.site_root.as_ref()).join("hash.txt"))?;
+    leptos_options.hash_files = hashes.exists();
+    leptos_options.hash_file = hashes.to_string_lossy().as_ref().into();
     let routes = generate_route_list(App);
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -308,7 +313,8 @@ async fn serve<S: SessionStore + 'static>(
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler(shell));
+    let app = leptos_sessions::assets::serve(app, &leptos_options)
         .layer(axum::middleware::from_fn(guard::require_sign_in))
         .layer(sessions.layer())
         .layer(axum::middleware::map_response(app::refusal::page))

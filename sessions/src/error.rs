@@ -47,7 +47,7 @@ impl FromServerFnError for ApiError {
         match value {
             #[cfg(feature = "ssr")]
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
-                crate::server::fail(ApiError::Invalid("error-bad-request".into()))
+                crate::context::fail(ApiError::Invalid("error-bad-request".into()))
             }
             other => ApiError::ServerFn(other),
         }

@@ -5,10 +5,16 @@
 //! - [`engine`] (feature `ssr`): the session registry, the tower layer and the sign-in API.
 //! - [`ui`]: the devices section, ready to drop into a settings page.
 //! - [`api`]: the server functions behind it.
+//! - [`assets`] (feature `assets`): the browser bundle precompressed and cached, pages compressed on the fly.
+//! - [`context`] (feature `ssr`): the sign-in API as a server function calls it, from the Leptos context.
 //! - [`data`]: the plain data they render and the server functions return.
 //! - [`identity`]: how typed sign-in identities are compared and shown.
 
 pub mod api;
+#[cfg(feature = "assets")]
+pub mod assets;
+#[cfg(feature = "ssr")]
+pub mod context;
 pub mod data;
 pub mod error;
 pub mod i18n;
@@ -18,8 +24,6 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod engine;
 
-#[cfg(feature = "ssr")]
-pub use api::server;
 pub use error::ApiError;
 
 /// The stylesheet of the devices section and the login history: serve it, or inline it, beside your own CSS.

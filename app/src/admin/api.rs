@@ -20,7 +20,7 @@ pub async fn admin_access() -> Result<(), ApiError> {
 /// 404, and says nothing about anyone else.
 #[server(endpoint = "demo/admin/link")]
 pub async fn admin_link() -> Result<bool, ApiError> {
-    let Some(current) = leptos_sessions::server::current_session() else { return Ok(false) };
+    let Some(current) = leptos_sessions::context::current_session() else { return Ok(false) };
     Ok(gate::users()?.is_admin(&current.user_id).await.unwrap_or(false))
 }
 
@@ -30,7 +30,7 @@ pub async fn admin_per_hour() -> Result<Vec<HourView>, ApiError> {
     let admin = gate::admin().await?;
     let now = admin.sessions.now();
     let since = now - std::time::Duration::from_secs(7 * 24 * 3600 - 3600);
-    let hours = leptos_sessions::server::respond(admin.sessions.per_hour(since).await)?;
+    let hours = leptos_sessions::context::respond(admin.sessions.per_hour(since).await)?;
     Ok(hours
         .into_iter()
         .map(|h| HourView { hour: h.hour.unix_timestamp(), logins: h.logins, failures: h.failures })
@@ -79,14 +79,14 @@ pub async fn admin_sessions(
         _ => SessionSort::LastSeen,
     };
     let page = gate::page(sort, dir, page);
-    let mut rows = gate::store(admin.sessions.store().find_sessions(&filter, &page).await)?;
+    let mut rows = gate::store(admin.sessions.triage().find_sessions(&filter, &page).await)?;
     let has_more = gate::trim(&mut rows);
     let emails = gate::emails(&admin.users, rows.iter().map(|r| r.user_id.clone())).await?;
     let rows = rows
         .into_iter()
         .map(|r| AdminSessionView {
             email: emails.get(&r.user_id).cloned(),
-            device: leptos_sessions::server::session_device(&r),
+            device: leptos_sessions::context::session_device(&r),
             place: leptos_sessions::data::PlaceView::new(
                 r.country_code.clone(),
                 r.city.clone(),
@@ -129,7 +129,7 @@ pub async fn admin_failures(
         _ => FailureSort::Attempts,
     };
     let since = now - std::time::Duration::from_secs(24 * 3600);
-    let mut rows = gate::store(admin.sessions.store().failures_by(key, since, &gate::page(sort, dir, page)).await)?;
+    let mut rows = gate::store(admin.sessions.triage().failures_by(key, since, &gate::page(sort, dir, page)).await)?;
     let has_more = gate::trim(&mut rows);
     let rows = rows
         .into_iter()
@@ -151,7 +151,7 @@ pub async fn admin_new_devices(dir: Option<String>, page: Option<u32>) -> Result
     let admin = gate::admin().await?;
     let now = admin.sessions.now();
     let since = now - std::time::Duration::from_secs(7 * 24 * 3600);
-    let mut rows = gate::store(admin.sessions.store().new_device_logins(since, &gate::page((), dir, page)).await)?;
+    let mut rows = gate::store(admin.sessions.triage().new_device_logins(since, &gate::page((), dir, page)).await)?;
     let has_more = gate::trim(&mut rows);
     let emails = gate::emails(&admin.users, rows.iter().filter_map(|e| e.user_id.clone())).await?;
     let rows = rows
@@ -159,7 +159,7 @@ pub async fn admin_new_devices(dir: Option<String>, page: Option<u32>) -> Result
         .map(|e| NewDeviceView {
             email: e.user_id.as_ref().and_then(|id| emails.get(id).cloned()),
             user_id: e.user_id.clone(),
-            event: leptos_sessions::server::event_view(e),
+            event: leptos_sessions::context::event_view(e),
         })
         .collect();
     Ok(ListPage { rows, has_more, now: now.unix_timestamp() })
@@ -182,7 +182,7 @@ pub async fn admin_countries(
         _ => CountrySort::Logins,
     };
     let since = now - std::time::Duration::from_secs(24 * 3600);
-    let mut rows = gate::store(admin.sessions.store().by_country(since, &gate::page(sort, dir, page)).await)?;
+    let mut rows = gate::store(admin.sessions.triage().by_country(since, &gate::page(sort, dir, page)).await)?;
     let has_more = gate::trim(&mut rows);
     let rows = rows
         .into_iter()
@@ -205,14 +205,14 @@ pub async fn admin_history(email: String, page: Option<u32>) -> Result<UserHisto
     let user = user.ok_or_else(|| gate::invalid("error-admin-no-account"))?;
     let offset = (page.unwrap_or(1).clamp(1, 10_000) - 1) * super::view::PAGE_SIZE;
     let mut events =
-        leptos_sessions::server::respond(admin.sessions.history(&user.id, super::view::PAGE_SIZE + 1, offset).await)?;
+        leptos_sessions::context::respond(admin.sessions.history(&user.id, super::view::PAGE_SIZE + 1, offset).await)?;
     let has_more = gate::trim(&mut events);
-    let live = gate::store(admin.sessions.store().list_live(&user.id).await)?.len() as u64;
+    let live = gate::store(admin.sessions.registry().list_live(&user.id).await)?.len() as u64;
     Ok(UserHistoryView {
         user_id: user.id,
         email: user.email,
         live_sessions: live,
-        events: events.into_iter().map(leptos_sessions::server::event_view).collect(),
+        events: events.into_iter().map(leptos_sessions::context::event_view).collect(),
         has_more,
     })
 }
@@ -222,7 +222,7 @@ pub async fn admin_history(email: String, page: Option<u32>) -> Result<UserHisto
 pub async fn admin_revoke(user_id: String, id: String) -> Result<(), ApiError> {
     let admin = gate::admin().await?;
     gate::recently_confirmed(&admin).await?;
-    leptos_sessions::server::respond(
+    leptos_sessions::context::respond(
         admin.sessions.end_session(user_id.trim(), id.trim(), "admin_revoked", Some(&admin.actor)).await,
     )
 }
@@ -232,7 +232,7 @@ pub async fn admin_revoke(user_id: String, id: String) -> Result<(), ApiError> {
 pub async fn admin_revoke_all(user_id: String) -> Result<u64, ApiError> {
     let admin = gate::admin().await?;
     gate::recently_confirmed(&admin).await?;
-    leptos_sessions::server::respond(admin.sessions.end_all(user_id.trim(), "admin_revoked", Some(&admin.actor)).await)
+    leptos_sessions::context::respond(admin.sessions.end_all(user_id.trim(), "admin_revoked", Some(&admin.actor)).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -240,9 +240,9 @@ mod gate {
     use std::collections::HashMap;
 
     use crate::users::Users;
+    use leptos_sessions::context::fail;
     use leptos_sessions::engine::{CurrentSession, Direction, Page, Sessions};
     use leptos_sessions::error::ApiError;
-    use leptos_sessions::server::fail;
 
     pub struct Admin {
         pub sessions: Sessions,
@@ -258,8 +258,8 @@ mod gate {
     /// may be polled outside the reactive owner that holds them.
     pub async fn admin() -> Result<Admin, ApiError> {
         let not_found = || fail(ApiError::NotFound);
-        let current = leptos_sessions::server::current_session().ok_or_else(not_found)?;
-        let sessions = leptos_sessions::server::sessions()?;
+        let current = leptos_sessions::context::current_session().ok_or_else(not_found)?;
+        let sessions = leptos_sessions::context::sessions()?;
         let users = users()?;
         if !users.is_admin(&current.user_id).await.map_err(unavailable)? {
             return Err(not_found());
@@ -270,12 +270,12 @@ mod gate {
 
     /// Ending other people's sessions is destructive: it needs a recently confirmed password, like the devices page.
     pub async fn recently_confirmed(admin: &Admin) -> Result<(), ApiError> {
-        leptos_sessions::server::respond(admin.sessions.require_recent_auth(&admin.current).await)
+        leptos_sessions::context::respond(admin.sessions.require_recent_auth(&admin.current).await)
     }
 
     pub(crate) use crate::auth::{unavailable, users};
 
-    pub fn store<T>(result: Result<T, sqlx::Error>) -> Result<T, ApiError> {
+    pub fn store<T>(result: Result<T, leptos_sessions::engine::StoreError>) -> Result<T, ApiError> {
         result.map_err(unavailable)
     }
 

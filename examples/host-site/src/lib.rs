@@ -33,13 +33,13 @@ async fn log_in(email: String, password: String) -> Result<(), ApiError> {
     match account {
         Some((_, user_id)) if password == PASSWORD => {
             // Sets the session and device cookies, records the login, ends this browser's previous session.
-            leptos_sessions::server::sign_in(user_id, Auth::password().identity(&email)).await?;
+            leptos_sessions::context::sign_in(user_id, Auth::password().identity(&email)).await?;
             leptos_axum::redirect("/account/security");
             Ok(())
         }
         _ => {
             // Recorded with the identity as typed, even when no such account exists.
-            leptos_sessions::server::record_failed_attempt(&email, "invalid_credentials").await;
+            leptos_sessions::context::record_failed_attempt(&email, "invalid_credentials").await;
             Err(ApiError::Unauthorized)
         }
     }
@@ -48,7 +48,7 @@ async fn log_in(email: String, password: String) -> Result<(), ApiError> {
 
 #[server(endpoint = "host/log-out")]
 async fn log_out() -> Result<(), ApiError> {
-    leptos_sessions::server::sign_out().await?;
+    leptos_sessions::context::sign_out().await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -56,7 +56,7 @@ async fn log_out() -> Result<(), ApiError> {
 /// Whether this request is signed in (the header and the home page ask on every navigation).
 #[server(endpoint = "host/signed-in")]
 async fn signed_in() -> Result<bool, ApiError> {
-    Ok(leptos_sessions::server::current_session().is_some())
+    Ok(leptos_sessions::context::current_session().is_some())
 }
 
 /// Asks again after each navigation, so the header follows a sign-in or sign-out made in the page.

@@ -39,12 +39,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sessions = Sessions::try_new(config, store)?;
     // ANCHOR_END: layer
 
-    // The browser bundle (`host.js`, `host.wasm`) is served from <site root>/pkg.
+    // The browser bundle (`host.js`, `host.wasm`) is served from <site root>/pkg, under the content-hashed names
+    // its hash.txt lists when the build wrote one.
+    let site_root = var("HOST_SITE_ROOT", "target/host-site");
+    let hashes = std::path::absolute(std::path::Path::new(&site_root).join("hash.txt"))?;
     let options = LeptosOptions::builder()
         .output_name("host")
-        .site_root(var("HOST_SITE_ROOT", "target/host-site"))
+        .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(addr)
+        .hash_files(hashes.exists())
+        .hash_file(hashes.to_string_lossy().as_ref().into())
         .build();
     // ANCHOR: router
     let app = Router::new()
@@ -54,7 +59,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler(shell));
+    // The bundle precompressed and cached for a year, pages compressed on the fly.
+    let app = leptos_sessions::assets::serve(app, &options)
         .layer(axum::middleware::from_fn(require_login))
         .layer(sessions.layer())
         .with_state(options);

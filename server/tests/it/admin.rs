@@ -3,7 +3,7 @@
 //! changes anything; an administrator sees every user's sessions, revokes one (recorded with the actor), and bad
 //! filters get a clear error.
 
-use crate::common::{command, start_on, Call, Server, CHROME, SECRET};
+use crate::common::{command, finish, start_on, Call, Server, CHROME, SECRET};
 use app::users::Users;
 use leptos_sessions::engine::{Auth, Config, RequestMeta, Sessions, SqliteStore};
 use serde_json::Value;
@@ -49,9 +49,9 @@ async fn only_administrators_reach_the_admin_page_and_its_server_functions() {
     let (root_cookie, ada_cookie) = (cookie(&as_root.cookies), cookie(&ada_mac.cookies));
 
     // The flag comes from the command line; an unknown email is a clear error.
-    let out = command(&url, &[]).args(["admin", "grant", "nobody@example.com"]).output().unwrap();
+    let out = finish(command(&url, &[]).args(["admin", "grant", "nobody@example.com"]));
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no account"));
-    let out = command(&url, &[]).args(["admin", "grant", "Root@Example.com"]).output().unwrap();
+    let out = finish(command(&url, &[]).args(["admin", "grant", "Root@Example.com"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let server = start_on(&url, &[]).await;
@@ -81,7 +81,7 @@ async fn only_administrators_reach_the_admin_page_and_its_server_functions() {
     }
     let ended = sessions.history(&ada.id, 10, 0).await.unwrap();
     assert_eq!(
-        sessions.store().list_live(&ada.id).await.unwrap().len(),
+        sessions.registry().list_live(&ada.id).await.unwrap().len(),
         2,
         "nothing a non-admin posted took effect: {ended:?}"
     );
@@ -105,7 +105,7 @@ async fn only_administrators_reach_the_admin_page_and_its_server_functions() {
 
     let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke", Some(&root_cookie), &revoke_form).await;
     assert_eq!(status, 200, "{body}");
-    let live = sessions.store().list_live(&ada.id).await.unwrap();
+    let live = sessions.registry().list_live(&ada.id).await.unwrap();
     assert_eq!(live.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [ada_mac.session_id.as_str()]);
     let revoked = sessions.history(&ada.id, 1, 0).await.unwrap().remove(0);
     assert_eq!(revoked.revoked_reason.as_deref(), Some("admin_revoked"));
@@ -135,13 +135,13 @@ async fn administrators_confirm_their_password_before_ending_sessions() {
     let as_root = then.sign_in(&root.id, &Auth::password(), &meta("192.0.2.1", CHROME)).await.unwrap();
     let ada_mac = sessions.sign_in(&ada.id, &Auth::password(), &meta("198.51.100.4", CHROME)).await.unwrap();
     let ada_pc = sessions.sign_in(&ada.id, &Auth::passkey(), &meta("198.51.100.5", FIREFOX)).await.unwrap();
-    let out = command(&url, &[]).args(["admin", "grant", "root@example.com"]).output().unwrap();
+    let out = finish(command(&url, &[]).args(["admin", "grant", "root@example.com"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let server = start_on(&url, &[("SESSIONS_SUDO_WINDOW", "10m")]).await;
     let stale = cookie(&as_root.cookies);
     let revoke = format!("user_id={}&id={}", ada.id, ada_pc.session_id);
     let revoke_all = format!("user_id={}", ada.id);
-    let live = || async { sessions.store().list_live(&ada.id).await.unwrap().len() };
+    let live = || async { sessions.registry().list_live(&ada.id).await.unwrap().len() };
 
     let (_, _, link) = request(&server, "POST", "/api/demo/admin/link", Some(&stale), "").await;
     assert_eq!(link, "true", "signed in as an administrator");
@@ -166,7 +166,7 @@ async fn administrators_confirm_their_password_before_ending_sessions() {
 
     let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke", Some(&fresh), &revoke).await;
     assert_eq!(status, 200, "{body}");
-    let left = sessions.store().list_live(&ada.id).await.unwrap();
+    let left = sessions.registry().list_live(&ada.id).await.unwrap();
     assert_eq!(left.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [ada_mac.session_id.as_str()]);
     let (status, _, body) = request(&server, "POST", "/api/demo/admin/revoke-all", Some(&fresh), &revoke_all).await;
     assert_eq!((status, body.as_str()), (200, "1"));

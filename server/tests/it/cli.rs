@@ -16,13 +16,13 @@ fn meta(ip: &str, ua: &str) -> RequestMeta {
 }
 
 fn run(url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(args)
-        .env("SESSIONS_DATABASE_URL", url)
-        .env("SESSIONS_SECRET_KEY", SECRET)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
+    let out = crate::common::finish(
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(args)
+            .env("SESSIONS_DATABASE_URL", url)
+            .env("SESSIONS_SECRET_KEY", SECRET)
+            .env("RUST_LOG", "error"),
+    );
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{command, start_on, Call, CHROME, SECRET};
+use crate::common::{command, finish, start_on, Call, CHROME, SECRET};
 use app::alerts::Alerts;
 use app::users::{User, Users};
 use leptos_sessions::engine::{Auth, Config, CurrentSession, RequestMeta, Sessions, SqliteStore};
@@ -20,7 +20,7 @@ const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) App
 const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
 
 fn run(url: &str, args: &[&str]) -> Output {
-    command(url, &[]).args(args).output().unwrap()
+    finish(command(url, &[]).args(args))
 }
 
 fn text(out: &Output) -> String {
@@ -70,6 +70,16 @@ async fn traces(dir: &Path, db: &SqlitePool, needles: &[(&str, String)]) -> Vec<
     found
 }
 
+/// The demo's account pool starts no SQLx pool maintenance task (idle timeout, maximum lifetime): one that wedged
+/// kept a finished `server admin grant` from exiting for a quarter of an hour.
+#[tokio::test]
+async fn the_account_pool_runs_no_maintenance_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = Users::open(&format!("sqlite://{}?mode=rwc", dir.path().join("pool.db").display())).await.unwrap();
+    let options = users.pool().options();
+    assert_eq!((options.get_idle_timeout(), options.get_max_lifetime()), (None, None));
+}
+
 #[tokio::test]
 async fn forget_leaves_nothing_of_the_person_in_any_table_or_byte_of_the_database() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,7 +111,7 @@ async fn forget_leaves_nothing_of_the_person_in_any_table_or_byte_of_the_databas
     let borrowed = sessions.sign_in(&person.id, &password, &meta(&home, SAFARI)).await.unwrap();
     let borrowed = CurrentSession { id: borrowed.session_id, user_id: person.id.clone() };
     let _cleared = sessions.sign_out(&borrowed, &meta(&home, SAFARI)).await.unwrap();
-    let row = sessions.store().list_live(&person.id).await.unwrap();
+    let row = sessions.registry().list_live(&person.id).await.unwrap();
     let row = row.iter().find(|r| r.id == second.session_id).unwrap();
     alerts.new_device(row).await.unwrap();
     for _ in 0..3 {
@@ -186,7 +196,7 @@ async fn forget_fails_loudly_when_the_demo_cannot_erase_its_own_rows_and_can_be_
     let out = run(&url, &["forget", "ada@example.com"]);
     assert!(out.status.success(), "running it again finishes the erasure: {}", text(&out));
     assert!(users.by_email("ada@example.com").await.unwrap().is_none());
-    assert!(sessions.store().list_live(&ada.id).await.unwrap().is_empty());
+    assert!(sessions.registry().list_live(&ada.id).await.unwrap().is_empty());
 }
 
 /// A person with a device and failed attempts typed against their email, in a fresh database: the URL, the engine,

@@ -3,6 +3,7 @@
 mod common;
 
 mod admin;
+mod assets;
 mod attacks;
 mod cli;
 mod crash;

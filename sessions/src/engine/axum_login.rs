@@ -7,7 +7,7 @@
 //! that was revoked logs the axum-login session out (deleting its tower-sessions record) before the handler runs,
 //! so a revoked device is signed out on its very next request. Sessions that started before the adapter was
 //! installed carry no token: their first request adopts them (see `adopt`), one request at a time per session,
-//! unless their user has since ended every session (`SessionStore::not_before`): then they are signed out.
+//! unless their user has since ended every session (`Registry::not_before`): then they are signed out.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -141,7 +141,7 @@ pub(crate) async fn keep_token(session: &Session, cookies: &SetCookies) -> Resul
 }
 
 /// In the extensions of a request whose session the adapter resolved: the tower-sessions record holding its token.
-/// The server functions that rotate a token ([`crate::server::reauthenticated`], [`crate::server::password_changed`])
+/// The server functions that rotate a token ([`crate::context::reauthenticated`], [`crate::context::password_changed`])
 /// write the new one here instead of into a cookie this app never reads.
 #[derive(Clone)]
 pub(crate) struct Adopted(pub(crate) Session);
@@ -432,7 +432,7 @@ impl Adoptions {
 /// of.
 ///
 /// A user who ended every session since the adapter was installed ("sign out everywhere else", a password change,
-/// [`Sessions::end_all`]) has a [`not_before`](super::store::SessionStore::not_before) time: every session that
+/// [`Sessions::end_all`]) has a [`not_before`](super::store::Registry::not_before) time: every session that
 /// started after installation holds a token, so a token-less one is older than that and was ended too, unseen (it
 /// had no row). It is refused, and the caller signs it out.
 ///
@@ -440,7 +440,7 @@ impl Adoptions {
 async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &RequestMeta) -> Adoption {
     // Looked up before the insert and again after it. The wholesale endings record their time before they end the
     // rows, so one that lands between the two lookups either finds the new row and ends it, or is seen after.
-    match sessions.store().not_before(user_id).await {
+    match sessions.registry().not_before(user_id).await {
         Ok(None) => {}
         Ok(Some(_)) => return Adoption::Refused,
         Err(err) => {
@@ -460,7 +460,7 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
     let token = Token::generate();
     let prune = Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
     let cap = sessions.config().session_cap;
-    let pruned = match sessions.store().insert(&row, &token.digest(), None, &replaces, cap, &prune).await {
+    let pruned = match sessions.registry().insert(&row, &token.digest(), None, &replaces, cap, &prune).await {
         Ok(pruned) => pruned,
         Err(err) => {
             tracing::warn!(error = %err, "could not adopt an axum-login session; it stays unlisted for now");
@@ -471,10 +471,10 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
         sessions.emit_ended(one, Some(("system", "pruned")));
     }
     let unseen = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
-    match sessions.store().not_before(user_id).await {
+    match sessions.registry().not_before(user_id).await {
         Ok(None) => {}
         found => {
-            sessions.store().end(user_id, &row.id, &unseen).await.ok();
+            sessions.registry().end(user_id, &row.id, &unseen).await.ok();
             return match found {
                 Err(err) => {
                     tracing::error!(error = %err, "could not check an axum-login session from before the adapter");
@@ -489,7 +489,7 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
     // The record is saved now, not after the response as tower-sessions would: the other requests of this session,
     // waiting for their turn, read it from the store and must find the token there.
     let value = token.cookie(sessions.config()).value().to_owned();
-    let stored = match sessions.store().mark_reauthenticated(&row.id, time::OffsetDateTime::UNIX_EPOCH).await {
+    let stored = match sessions.registry().mark_reauthenticated(&row.id, time::OffsetDateTime::UNIX_EPOCH).await {
         Ok(_) => match session.insert(TOKEN_KEY, value).await {
             Ok(()) => session.save().await.map_err(Error::from),
             Err(err) => Err(err.into()),
@@ -499,7 +499,7 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
     if let Err(err) = stored {
         tracing::warn!(error = %err, "could not adopt an axum-login session; it stays unlisted for now");
         session.remove::<String>(TOKEN_KEY).await.ok();
-        sessions.store().end(user_id, &row.id, &unseen).await.ok();
+        sessions.registry().end(user_id, &row.id, &unseen).await.ok();
         return Adoption::Failed;
     }
     sessions.locate_later(seen.raw_ip, Some(&row.id), None);

@@ -5,7 +5,7 @@
 //! short time-to-live. Whatever ends a row or changes its token goes through
 //! [`Invalidating`], which drops the user's entries after the write returns, so this instance never serves a
 //! revoked cookie after the revocation committed. Other instances learn of endings from the store
-//! ([`SessionStore::watch_endings`]: PostgreSQL's LISTEN/NOTIFY); while that channel is down the cache is bypassed.
+//! ([`Registry::watch_endings`]: PostgreSQL's LISTEN/NOTIFY); while that channel is down the cache is bypassed.
 //!
 //! A generation counter closes the race between a lookup that read the row just before a revocation committed and
 //! the invalidation that follows: such a lookup finds the generation moved and does not cache what it read.
@@ -17,10 +17,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::store::{
-    CountryCount, CountrySort, Ended, Ending, Event, FailureSort, Fingerprint, HourCount, LiveSession, Page, Place,
-    Replaces, SessionFilter, SessionRecord, SessionSort, SessionStore,
-};
+use super::store::{Ended, Ending, Event, LiveSession, Registry, Replaces, SessionRecord, StoreError};
 
 const SHARDS: usize = 16;
 const SHARD_CAPACITY: usize = 4096;
@@ -225,16 +222,18 @@ impl SessionCache {
     }
 }
 
-/// The store wrapped so its endings reach a new cache, or the store as it is when it cannot keep one honest.
+/// The registry wrapped so its endings reach a new cache, or the registry as it is when it cannot keep one honest.
 pub(crate) fn wrap(
-    store: Arc<dyn SessionStore>,
+    registry: Arc<dyn Registry>,
     ttl: Duration,
     notified: bool,
-) -> (Arc<dyn SessionStore>, Option<Arc<SessionCache>>) {
+) -> (Arc<dyn Registry>, Option<Arc<SessionCache>>) {
     // Untrusted until the store says how it reports endings.
     let cache = Arc::new(SessionCache::new(ttl, false));
-    let listener = Arc::clone(&cache);
-    match store.watch_endings(Arc::new(move |invalidation| listener.apply(invalidation))) {
+    // Weak: when no cache is kept after all, the store's watch learns so and stops (and frees its connection).
+    let listener = Arc::downgrade(&cache);
+    let on = move |invalidation| listener.upgrade().map(|cache| cache.apply(invalidation)).is_some();
+    match registry.watch_endings(Arc::new(on)) {
         Watch::SingleWriter => cache.apply(Invalidation::Listening),
         Watch::File(path) => {
             let _ = cache.endings.set(EndingsFile::new(path));
@@ -242,15 +241,17 @@ pub(crate) fn wrap(
         }
         // Trusted once the listener reports Listening.
         Watch::Notified if notified => {}
-        Watch::Notified | Watch::Unsupported => return (store, None),
+        Watch::Notified | Watch::Unsupported => return (registry, None),
     }
-    (Arc::new(Invalidating { inner: store, cache: Arc::clone(&cache) }), Some(cache))
+    (Arc::new(Invalidating { inner: registry, cache: Arc::clone(&cache) }), Some(cache))
 }
 
-/// The store as the engine sees it when caching: every write that can end a row drops that user's cached entries
-/// once it returns, whether it succeeded or not (a failed call may still have committed).
+/// The registry as the engine sees it when caching: every write that can end a row or change its token drops that
+/// user's cached entries once it returns, whether it succeeded or not (a failed call may still have committed).
+/// Only the registry is wrapped: the trail, triage and maintenance never touch what the cache holds, except
+/// [`Maintenance::forget`](super::store::Maintenance::forget), after which `Sessions::forget` drops the user's entries.
 pub(crate) struct Invalidating {
-    pub(crate) inner: Arc<dyn SessionStore>,
+    pub(crate) inner: Arc<dyn Registry>,
     pub(crate) cache: Arc<SessionCache>,
 }
 
@@ -264,7 +265,7 @@ impl Invalidating {
 }
 
 #[async_trait::async_trait]
-impl SessionStore for Invalidating {
+impl Registry for Invalidating {
     async fn insert(
         &self,
         row: &SessionRecord,
@@ -273,7 +274,7 @@ impl SessionStore for Invalidating {
         replaces: &Replaces<'_>,
         cap: usize,
         prune: &Ending<'_>,
-    ) -> Result<Vec<Ended>, sqlx::Error> {
+    ) -> Result<Vec<Ended>, StoreError> {
         let result = self.inner.insert(row, token_digest, login, replaces, cap, prune).await;
         // Superseded rows are not in `result`: the user's cached entries go whenever a row was replaced.
         if replaces.device_id.is_some() || replaces.previous.is_some() || replaces.app.is_some() {
@@ -283,47 +284,7 @@ impl SessionStore for Invalidating {
         result
     }
 
-    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error> {
-        let result = self.inner.rotate_token(id, token_digest).await;
-        self.cache.invalidate_session(id);
-        result
-    }
-
-    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error> {
-        self.inner.mark_reauthenticated(id, at).await
-    }
-
-    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
-        self.inner.reauthenticated_at(id).await
-    }
-
-    async fn expire_batch(
-        &self,
-        idle_before: Option<OffsetDateTime>,
-        created_before: Option<OffsetDateTime>,
-        limit: u32,
-        ending: &Ending<'_>,
-    ) -> Result<Vec<Ended>, sqlx::Error> {
-        let result = self.inner.expire_batch(idle_before, created_before, limit, ending).await;
-        self.ended(&result);
-        result
-    }
-
-    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error> {
-        self.inner.users_over_cap(cap, limit).await
-    }
-
-    async fn prune(&self, user_id: &str, cap: usize, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
-        let result = self.inner.prune(user_id, cap, ending).await;
-        self.cache.invalidate_user(user_id);
-        result
-    }
-
-    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
-        self.inner.purge_ended(before, limit).await
-    }
-
-    async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
+    async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, StoreError> {
         self.inner.find_live(token_digest).await
     }
 
@@ -333,137 +294,76 @@ impl SessionStore for Invalidating {
         at: OffsetDateTime,
         ip: Option<&str>,
         stale_before: OffsetDateTime,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, StoreError> {
         self.inner.touch(id, at, ip, stale_before).await
     }
 
-    async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, sqlx::Error> {
+    async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
         self.inner.list_live(user_id).await
     }
 
-    async fn end(&self, user_id: &str, id: &str, ending: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error> {
+    async fn end(&self, user_id: &str, id: &str, ending: &Ending<'_>) -> Result<Option<Ended>, StoreError> {
         let result = self.inner.end(user_id, id, ending).await;
         self.cache.invalidate_user(user_id);
         result
     }
 
-    async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+    async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, StoreError> {
         let result = self.inner.end_others(user_id, keep, ending).await;
         self.cache.invalidate_user(user_id);
         result
     }
 
-    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
-        self.inner.mark_second_factor(id, factor).await
-    }
-
-    async fn insert_event(&self, event: &Event) -> Result<(), sqlx::Error> {
-        self.inner.insert_event(event).await
-    }
-
-    async fn is_new_device(
+    async fn expire_batch(
         &self,
-        user_id: &str,
-        except: &str,
-        fp: &Fingerprint<'_>,
-    ) -> Result<Option<bool>, sqlx::Error> {
-        self.inner.is_new_device(user_id, except, fp).await
+        idle_before: Option<OffsetDateTime>,
+        created_before: Option<OffsetDateTime>,
+        limit: u32,
+        ending: &Ending<'_>,
+    ) -> Result<Vec<Ended>, StoreError> {
+        let result = self.inner.expire_batch(idle_before, created_before, limit, ending).await;
+        self.ended(&result);
+        result
     }
 
-    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error> {
-        self.inner.count_failures(identity, since).await
+    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, StoreError> {
+        self.inner.users_over_cap(cap, limit).await
     }
 
-    async fn failures_by(
-        &self,
-        key: super::store::FailureKey,
-        since: OffsetDateTime,
-        page: &Page<FailureSort>,
-    ) -> Result<Vec<super::store::FailureGroup>, sqlx::Error> {
-        self.inner.failures_by(key, since, page).await
-    }
-
-    async fn find_sessions(
-        &self,
-        filter: &SessionFilter,
-        page: &Page<SessionSort>,
-    ) -> Result<Vec<SessionRecord>, sqlx::Error> {
-        self.inner.find_sessions(filter, page).await
-    }
-
-    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, sqlx::Error> {
-        self.inner.new_device_logins(since, page).await
-    }
-
-    async fn by_country(
-        &self,
-        since: OffsetDateTime,
-        page: &Page<CountrySort>,
-    ) -> Result<Vec<CountryCount>, sqlx::Error> {
-        self.inner.by_country(since, page).await
-    }
-
-    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, sqlx::Error> {
-        self.inner.per_hour(since).await
-    }
-
-    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
-        self.inner.history(user_id, limit, offset).await
-    }
-
-    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error> {
-        self.inner.last_login(device_id).await
-    }
-
-    async fn set_place(
-        &self,
-        session_id: Option<&str>,
-        event_id: Option<&str>,
-        place: &Place,
-    ) -> Result<(), sqlx::Error> {
-        self.inner.set_place(session_id, event_id, place).await
-    }
-
-    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, sqlx::Error> {
-        self.inner.rows_after(after, limit).await
-    }
-
-    async fn update_device(&self, row: &SessionRecord) -> Result<(), sqlx::Error> {
-        self.inner.update_device(row).await
-    }
-
-    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
-        self.inner.purge_events(before, limit).await
-    }
-
-    async fn try_sweep_lock(&self) -> Result<bool, sqlx::Error> {
-        self.inner.try_sweep_lock().await
-    }
-
-    async fn release_sweep_lock(&self) -> Result<(), sqlx::Error> {
-        self.inner.release_sweep_lock().await
-    }
-
-    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
-        let result = self.inner.forget(user_id, identities).await;
+    async fn prune(&self, user_id: &str, cap: usize, ending: &Ending<'_>) -> Result<Vec<Ended>, StoreError> {
+        let result = self.inner.prune(user_id, cap, ending).await;
         self.cache.invalidate_user(user_id);
         result
     }
 
-    async fn scrub_erased(&self) -> Result<(), sqlx::Error> {
-        self.inner.scrub_erased().await
+    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, StoreError> {
+        let result = self.inner.rotate_token(id, token_digest).await;
+        self.cache.invalidate_session(id);
+        result
     }
 
-    fn watch_endings(&self, on: Arc<dyn Fn(Invalidation) + Send + Sync>) -> Watch {
-        self.inner.watch_endings(on)
+    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
+        self.inner.mark_reauthenticated(id, at).await
     }
 
-    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), sqlx::Error> {
+    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.inner.reauthenticated_at(id).await
+    }
+
+    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, StoreError> {
+        self.inner.mark_second_factor(id, factor).await
+    }
+
+    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         self.inner.set_not_before(user_id, at).await
     }
 
-    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
         self.inner.not_before(user_id).await
+    }
+
+    fn watch_endings(&self, on: Arc<dyn Fn(Invalidation) -> bool + Send + Sync>) -> Watch {
+        self.inner.watch_endings(on)
     }
 }
 

@@ -164,8 +164,7 @@ impl Sessions {
                         let Some(job) = job else { break };
                         let place = sessions.isolate("geolocation", || geo.lookup(job.ip)).flatten();
                         if let Some(place) = place {
-                            let store = sessions.store();
-                            let write = store.set_place(job.session_id.as_deref(), job.event_id.as_deref(), &place);
+                            let write = sessions.trail().set_place(job.session_id.as_deref(), job.event_id.as_deref(), &place);
                             sessions.isolate_async("geolocation_backfill", write).await;
                         }
                     }

@@ -41,7 +41,7 @@ impl Sessions {
             (first..current).find(|h| !known.contains_key(h)).unwrap_or(current)
         };
         let start = OffsetDateTime::from_unix_timestamp(from * 3600).unwrap_or(since);
-        let fresh = self.store().per_hour(start).await?;
+        let fresh = self.triage().per_hour(start).await?;
         let mut known = self.inner.hours.0.lock().unwrap_or_else(|e| e.into_inner());
         for h in from..current {
             let hour = OffsetDateTime::from_unix_timestamp(h * 3600).unwrap_or(start);

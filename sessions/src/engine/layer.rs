@@ -24,7 +24,7 @@ use super::{PendingCookies, RequestMeta, SessionCookieSet, Sessions};
 /// The signed-in session of this request, placed in the request extensions by [`SessionLayer`].
 ///
 /// Handlers take it with `Extension<CurrentSession>` (or `Option<Extension<…>>`); Leptos server functions with
-/// [`crate::server::current_session`].
+/// [`crate::context::current_session`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrentSession {
     /// The session's row id.
@@ -164,7 +164,7 @@ impl Sessions {
                     return Resolved::SignedOut;
                 };
                 let generation = self.cache().map(|cache| cache.generation());
-                match self.store().find_live(&digest).await {
+                match self.registry().find_live(&digest).await {
                     Ok(Some(live)) => {
                         if let (Some(cache), Some(generation)) = (self.cache(), generation) {
                             cache.put(raw, live.clone(), generation);
@@ -205,7 +205,7 @@ impl Sessions {
         }
         let ending =
             Ending { at: now, reason: "expired", by: Some("system"), event_kind: Some("expired"), request_id: None };
-        match self.store().end(&live.user_id, &live.id, &ending).await {
+        match self.registry().end(&live.user_id, &live.id, &ending).await {
             Ok(ended) => {
                 if let Some(ended) = ended {
                     self.emit_ended(&ended, None);
@@ -228,7 +228,7 @@ async fn touch(sessions: &Sessions, raw: &str, live: &LiveSession, peer: Option<
     }
     let config = sessions.config();
     let ip = config.client_ip.resolve(peer, headers).map(|ip| config.client_ip.store_form(ip));
-    match sessions.store().touch(&live.id, now, ip.as_deref(), stale_before).await {
+    match sessions.registry().touch(&live.id, now, ip.as_deref(), stale_before).await {
         // Also when another instance wrote it first: either way the row is fresh now.
         Ok(_) => {
             if let Some(cache) = sessions.cache() {

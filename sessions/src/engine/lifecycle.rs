@@ -63,7 +63,7 @@ impl Sessions {
             app_name: row.app_name.as_deref(),
         };
         let new_device =
-            self.isolate_async("new_device", self.store().is_new_device(user_id, &row.id, &fingerprint)).await
+            self.isolate_async("new_device", self.trail().is_new_device(user_id, &row.id, &fingerprint)).await
                 == Some(Some(true));
 
         // The login event is committed with the row (a crash cannot leave a device nobody signed in on); building
@@ -84,14 +84,14 @@ impl Sessions {
         let prune =
             Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
         let cap = self.config().session_cap;
-        let pruned = self.store().insert(&row, &token.digest(), event.as_ref(), &replaces, cap, &prune).await?;
+        let pruned = self.registry().insert(&row, &token.digest(), event.as_ref(), &replaces, cap, &prune).await?;
         for one in &pruned {
             self.emit_ended(one, Some(("system", "pruned")));
         }
         // Another account signed in on this browser: its cookie is being replaced, so its row must not linger.
         if let Some(other) = meta.current.as_ref().filter(|c| c.user_id != user_id) {
             let ending = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
-            self.isolate_async("supersede", self.store().end(&other.user_id, &other.id, &ending)).await;
+            self.isolate_async("supersede", self.registry().end(&other.user_id, &other.id, &ending)).await;
         }
 
         self.locate_later(seen.raw_ip, Some(&row.id), event.as_ref().map(|e| e.id.as_str()));
@@ -115,7 +115,7 @@ impl Sessions {
     pub async fn sign_out(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<SetCookies, Error> {
         let by = by_user(&current.user_id);
         let ending = self.ending("logout", Some("logout"), Some(&by), meta);
-        if let Some(ended) = self.store().end(&current.user_id, &current.id, &ending).await? {
+        if let Some(ended) = self.registry().end(&current.user_id, &current.id, &ending).await? {
             self.emit_ended(&ended, None);
         }
         Ok(SetCookies::session(removal_cookie(self.config())))
@@ -130,7 +130,7 @@ impl Sessions {
         self.require_recent_auth(current).await?;
         let by = by_user(&current.user_id);
         let ending = self.ending("user_revoked", Some("revoked"), Some(&by), meta);
-        let ended = self.store().end(&current.user_id, session_id, &ending).await?.ok_or(Error::NotFound)?;
+        let ended = self.registry().end(&current.user_id, session_id, &ending).await?.ok_or(Error::NotFound)?;
         self.emit_ended(&ended, Some((&by, "user_revoked")));
         Ok(())
     }
@@ -140,8 +140,8 @@ impl Sessions {
         self.require_recent_auth(current).await?;
         let by = by_user(&current.user_id);
         let ending = self.ending("logout_everywhere", Some("revoked"), Some(&by), meta);
-        self.store().set_not_before(&current.user_id, ending.at).await?;
-        let ended = self.store().end_others(&current.user_id, &current.id, &ending).await?;
+        self.registry().set_not_before(&current.user_id, ending.at).await?;
+        let ended = self.registry().end_others(&current.user_id, &current.id, &ending).await?;
         for one in &ended {
             self.emit_ended(one, Some((&by, "logout_everywhere")));
         }
@@ -159,15 +159,15 @@ impl Sessions {
     pub async fn password_changed(&self, current: &CurrentSession, meta: &RequestMeta) -> Result<SetCookies, Error> {
         let by = by_user(&current.user_id);
         let ending = self.ending("password_change", Some("revoked"), Some(&by), meta);
-        self.store().set_not_before(&current.user_id, ending.at).await?;
-        for one in self.store().end_others(&current.user_id, &current.id, &ending).await? {
+        self.registry().set_not_before(&current.user_id, ending.at).await?;
+        for one in self.registry().end_others(&current.user_id, &current.id, &ending).await? {
             self.emit_ended(&one, Some((&by, "password_change")));
         }
         let token = Token::generate();
-        if !self.store().rotate_token(&current.id, &token.digest()).await? {
+        if !self.registry().rotate_token(&current.id, &token.digest()).await? {
             return Err(Error::NotFound);
         }
-        self.store().mark_reauthenticated(&current.id, self.now()).await?;
+        self.registry().mark_reauthenticated(&current.id, self.now()).await?;
         Ok(SetCookies::session(token.cookie(self.config())))
     }
 
@@ -181,8 +181,8 @@ impl Sessions {
     /// ```
     pub async fn end_all(&self, user_id: &str, reason: &str, by: Option<&str>) -> Result<u64, Error> {
         let ending = Ending { at: self.now(), reason, by, event_kind: Some("revoked"), request_id: None };
-        self.store().set_not_before(user_id, ending.at).await?;
-        let ended = self.store().end_others(user_id, "", &ending).await?;
+        self.registry().set_not_before(user_id, ending.at).await?;
+        let ended = self.registry().end_others(user_id, "", &ending).await?;
         for one in &ended {
             self.emit_ended(one, Some((by.unwrap_or("system"), reason)));
         }
@@ -206,7 +206,7 @@ impl Sessions {
         by: Option<&str>,
     ) -> Result<(), Error> {
         let ending = Ending { at: self.now(), reason, by, event_kind: Some("revoked"), request_id: None };
-        let ended = self.store().end(user_id, session_id, &ending).await?.ok_or(Error::NotFound)?;
+        let ended = self.registry().end(user_id, session_id, &ending).await?.ok_or(Error::NotFound)?;
         self.emit_ended(&ended, Some((by.unwrap_or("system"), reason)));
         Ok(())
     }
@@ -216,10 +216,10 @@ impl Sessions {
     /// returns the cookie carrying it.
     pub async fn reauthenticated(&self, current: &CurrentSession) -> Result<SetCookies, Error> {
         let token = Token::generate();
-        if !self.store().rotate_token(&current.id, &token.digest()).await? {
+        if !self.registry().rotate_token(&current.id, &token.digest()).await? {
             return Err(Error::NotFound);
         }
-        self.store().mark_reauthenticated(&current.id, self.now()).await?;
+        self.registry().mark_reauthenticated(&current.id, self.now()).await?;
         Ok(SetCookies::session(token.cookie(self.config())))
     }
 
@@ -227,7 +227,7 @@ impl Sessions {
     /// error is [`Error::ReauthRequired`] too.
     pub async fn require_recent_auth(&self, current: &CurrentSession) -> Result<(), Error> {
         let Some(window) = self.config().sudo_window else { return Ok(()) };
-        match self.store().reauthenticated_at(&current.id).await {
+        match self.registry().reauthenticated_at(&current.id).await {
             Ok(Some(at)) if at >= self.now() - window => Ok(()),
             Ok(_) => Err(Error::ReauthRequired),
             Err(err) => {
@@ -246,12 +246,12 @@ impl Sessions {
     /// ```
     pub async fn mark_second_factor(&self, current: &CurrentSession, factor: &str) -> Result<bool, Error> {
         let factor = super::auth::clamp(&factor.trim().to_lowercase(), 32);
-        Ok(self.store().mark_second_factor(&current.id, &factor).await?)
+        Ok(self.registry().mark_second_factor(&current.id, &factor).await?)
     }
 
     /// The user's live sessions, the current one first, then by last activity.
     pub async fn devices(&self, current: &CurrentSession) -> Result<Vec<SessionRecord>, Error> {
-        let mut rows = self.store().list_live(&current.user_id).await?;
+        let mut rows = self.registry().list_live(&current.user_id).await?;
         if let Some(at) = rows.iter().position(|r| r.id == current.id) {
             let mine = rows.remove(at);
             rows.insert(0, mine);
@@ -306,7 +306,7 @@ impl Sessions {
         let mut after = String::new();
         let mut changed = 0;
         loop {
-            let rows = self.store().rows_after(&after, 500).await?;
+            let rows = self.maintenance().rows_after(&after, 500).await?;
             let Some(last) = rows.last() else { break };
             after = last.id.clone();
             for mut row in rows {
@@ -324,7 +324,7 @@ impl Sessions {
                 row.app_version = d.app_version;
                 row.app_build = d.app_build;
                 if row != before {
-                    self.store().update_device(&row).await?;
+                    self.maintenance().update_device(&row).await?;
                     changed += 1;
                 }
             }

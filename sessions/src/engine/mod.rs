@@ -46,7 +46,8 @@ pub use store::PgStore;
 pub use store::SqliteStore;
 pub use store::{
     every_hour, CountryCount, CountrySort, Direction, Event, FailureGroup, FailureKey, FailureSort, HourCount,
-    Invalidation, Page, Place, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore, Watch,
+    Invalidation, Maintenance, Page, Place, Registry, SessionFilter, SessionRecord, SessionSort, SessionState,
+    SessionStore, StoreError, Trail, Triage, Watch,
 };
 pub use sweep::SweepReport;
 pub use trail::LastLogin;
@@ -70,6 +71,8 @@ pub struct Sessions {
 struct Inner {
     config: Config,
     store: Arc<dyn SessionStore>,
+    /// The store's registry, behind the session cache when that is on: every registry call goes through it.
+    registry: Arc<dyn Registry>,
     cache: Option<Arc<cache::SessionCache>>,
     geo_queue: std::sync::OnceLock<geo::Queue>,
     hours: hourly::FinishedHours,
@@ -88,14 +91,16 @@ impl Sessions {
     pub fn try_new(config: Config, store: impl SessionStore + 'static) -> Result<Self, Error> {
         config.validate()?;
         let store: Arc<dyn SessionStore> = Arc::new(store);
-        let (store, cache) = match config.session_cache {
-            Some(ttl) => cache::wrap(store, ttl, config.shared_session_cache),
-            None => (store, None),
+        let registry: Arc<dyn Registry> = store.clone();
+        let (registry, cache) = match config.session_cache {
+            Some(ttl) => cache::wrap(registry, ttl, config.shared_session_cache),
+            None => (registry, None),
         };
         let sessions = Self {
             inner: Arc::new(Inner {
                 config,
                 store,
+                registry,
                 cache,
                 geo_queue: std::sync::OnceLock::new(),
                 hours: Default::default(),
@@ -130,8 +135,43 @@ impl Sessions {
         &self.inner.config
     }
 
-    /// The store every call goes through (behind the session cache, when that is on).
-    pub fn store(&self) -> &dyn SessionStore {
+    /// The store's session rows, behind the session cache when that is on: read devices, or end rows the engine's
+    /// own methods do not cover, without leaving a stale cache entry behind.
+    ///
+    /// ```no_run
+    /// # async fn run(sessions: leptos_sessions::engine::Sessions) -> Result<(), leptos_sessions::engine::StoreError> {
+    /// let devices = sessions.registry().list_live("user-7").await?;
+    /// println!("{} signed-in devices", devices.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn registry(&self) -> &dyn Registry {
+        self.inner.registry.as_ref()
+    }
+
+    /// The store's queries across every user, for an administrator's console.
+    ///
+    /// ```no_run
+    /// # async fn run(sessions: leptos_sessions::engine::Sessions) -> Result<(), leptos_sessions::engine::StoreError> {
+    /// use leptos_sessions::engine::{FailureKey, Page};
+    ///
+    /// let since = sessions.now() - time::Duration::hours(24);
+    /// for group in sessions.triage().failures_by(FailureKey::Ip, since, &Page::first(10)).await? {
+    ///     println!("{}: {} failed sign-ins", group.key, group.attempts);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn triage(&self) -> &dyn Triage {
+        self.inner.store.as_ref()
+    }
+
+    /// The login trail: never cached, so it goes to the store itself.
+    pub(crate) fn trail(&self) -> &dyn Trail {
+        self.inner.store.as_ref()
+    }
+
+    /// Retention, erasure and re-derivation. [`Maintenance::forget`] deletes rows outright, so its caller drops the
+    /// user's cached entries ([`Sessions::forget`]).
+    pub(crate) fn maintenance(&self) -> &dyn Maintenance {
         self.inner.store.as_ref()
     }
 }
@@ -160,7 +200,7 @@ pub struct RequestMeta {
 pub enum Error {
     #[error("session store error: {0}")]
     /// The session store failed.
-    Store(#[from] sqlx::Error),
+    Store(#[from] StoreError),
     #[error("no such live session for this user")]
     /// No live session with this id belongs to the user.
     NotFound,

@@ -10,7 +10,7 @@ use http::{header, HeaderValue};
 /// The cookies a response must set: the session cookie (new, rotated, or removed at sign-out) and, on a browser's
 /// first sign-in, its device cookie.
 ///
-/// In a server function the [`crate::server`] helpers hand them to the session layer, which sets them on the
+/// In a server function the [`crate::context`] helpers hand them to the session layer, which sets them on the
 /// response. An axum handler returns them as part of its response, which also tells the layer not to refresh or
 /// clear the session cookie it sets. `Debug` shows cookie names only: the values are secrets.
 ///

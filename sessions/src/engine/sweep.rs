@@ -71,11 +71,11 @@ impl Sessions {
     /// # Ok(()) }
     /// ```
     pub async fn sweep(&self) -> Result<SweepReport, Error> {
-        if !self.store().try_sweep_lock().await? {
+        if !self.maintenance().try_sweep_lock().await? {
             return Ok(SweepReport { skipped: true, ..SweepReport::default() });
         }
         let result = self.sweep_locked().await;
-        if let Err(err) = self.store().release_sweep_lock().await {
+        if let Err(err) = self.maintenance().release_sweep_lock().await {
             tracing::warn!(error = %err, "could not release the sweep lock; it ends with the connection");
         }
         result
@@ -100,7 +100,7 @@ impl Sessions {
             let mut batches = Batches::new();
             loop {
                 let started = Instant::now();
-                let ended = self.store().expire_batch(idle_before, created_before, batches.size(), &ending).await?;
+                let ended = self.registry().expire_batch(idle_before, created_before, batches.size(), &ending).await?;
                 let full = batches.record(ended.len() as u64, started);
                 for one in &ended {
                     self.emit_ended(one, None);
@@ -115,9 +115,9 @@ impl Sessions {
         let pruning =
             Ending { at: now, reason: "pruned", by: Some("system"), event_kind: Some("revoked"), request_id: None };
         loop {
-            let users = self.store().users_over_cap(config.session_cap, BATCH).await?;
+            let users = self.registry().users_over_cap(config.session_cap, BATCH).await?;
             for user in &users {
-                for one in self.store().prune(user, config.session_cap, &pruning).await? {
+                for one in self.registry().prune(user, config.session_cap, &pruning).await? {
                     self.emit_ended(&one, Some(("system", "pruned")));
                     report.pruned += 1;
                 }
@@ -132,7 +132,7 @@ impl Sessions {
         let mut batches = Batches::new();
         loop {
             let started = Instant::now();
-            let n = self.store().purge_ended(before, batches.size()).await?;
+            let n = self.maintenance().purge_ended(before, batches.size()).await?;
             report.rows_purged += n;
             if !batches.record(n, started) {
                 break;

@@ -65,12 +65,12 @@ impl Sessions {
             failure_reason: Some(clamp(reason, 64)).filter(|r| !r.is_empty()),
             ..seen.event()
         };
-        self.isolate_async("failed_login_event", self.store().insert_event(&event)).await?;
+        self.isolate_async("failed_login_event", self.trail().insert_event(&event)).await?;
         self.locate_later(meta.ip, None, Some(&event.id));
         self.emit(&event);
         if let (Some(identity), Some((rule, hook))) = (&event.identity, &self.config().hooks.on_repeated_failures) {
             let since = self.now() - rule.window;
-            let count = self.isolate_async("repeated_failures", self.store().count_failures(identity, since)).await;
+            let count = self.isolate_async("repeated_failures", self.trail().count_failures(identity, since)).await;
             // Exactly at the threshold: one alert per burst, and another only once old failures age out.
             if count == Some(rule.threshold) {
                 self.isolate("on_repeated_failed_logins", || hook(identity, rule.threshold, &event));
@@ -99,7 +99,7 @@ impl Sessions {
             auth_detail: auth.detail_json(),
             ..seen.event()
         };
-        self.isolate_async("login_event", self.store().insert_event(&event)).await?;
+        self.isolate_async("login_event", self.trail().insert_event(&event)).await?;
         self.emit(&event);
         Some(event)
     }
@@ -107,7 +107,7 @@ impl Sessions {
     /// How this browser signed in last time, from its device cookie; `None` for a browser without one.
     pub async fn last_login(&self, meta: &RequestMeta) -> Option<LastLogin> {
         let device_id = meta.device_id.as_deref()?;
-        let event = self.isolate_async("last_login", self.store().last_login(device_id)).await.flatten()?;
+        let event = self.isolate_async("last_login", self.trail().last_login(device_id)).await.flatten()?;
         Some(LastLogin {
             user_id: event.user_id,
             auth_method: event.auth_method.unwrap_or_else(|| "unknown".into()),
@@ -119,7 +119,7 @@ impl Sessions {
     /// One page of a user's trail, newest first: their events and failed attempts typed against identities they
     /// have signed in with.
     pub async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, Error> {
-        Ok(self.store().history(user_id, limit, offset).await?)
+        Ok(self.trail().history(user_id, limit, offset).await?)
     }
 
     /// Retention: deletes trail events older than `max_age`, in batches sized to hold the write lock for about
@@ -130,7 +130,7 @@ impl Sessions {
         let mut batches = super::sweep::Batches::new();
         loop {
             let started = std::time::Instant::now();
-            let n = self.store().purge_events(before, batches.size()).await?;
+            let n = self.maintenance().purge_events(before, batches.size()).await?;
             if n > 0 {
                 self.inner.hours.clear();
             }
@@ -165,8 +165,8 @@ impl Sessions {
         // Without an account, an id no row can carry stands in for it: only the identities match anything.
         let nobody = uuid::Uuid::new_v4().to_string();
         let erase_as = if user_id.is_empty() { nobody.as_str() } else { user_id };
-        let erased = self.store().forget(erase_as, &identities).await;
-        self.inner.hours.clear();
+        let erased = self.maintenance().forget(erase_as, &identities).await;
+        self.erased(erase_as);
         let (mut rows, mut events) = erased?;
         if let (false, Some(hook)) = (user_id.is_empty(), &self.config().hooks.on_forget) {
             let outcome = std::panic::AssertUnwindSafe(hook(user_id.to_owned())).catch_unwind().await;
@@ -179,12 +179,20 @@ impl Sessions {
             // its login event carries the identity, so the host finds its user id there on a re-run (the demo's
             // `server forget` does). The first pass stays before the hook: the person is signed out everywhere
             // even when the hook then fails.
-            let erased = self.store().forget(user_id, &identities).await;
-            self.inner.hours.clear();
+            let erased = self.maintenance().forget(user_id, &identities).await;
+            self.erased(user_id);
             let (more_rows, more_events) = erased?;
             (rows, events) = (rows + more_rows, events + more_events);
         }
-        self.store().scrub_erased().await?;
+        self.maintenance().scrub_erased().await?;
         Ok((rows, events))
+    }
+
+    /// After an erasure, successful or not: the deleted rows leave no cached session and no cached hour counts.
+    fn erased(&self, user_id: &str) {
+        if let Some(cache) = self.cache() {
+            cache.invalidate_user(user_id);
+        }
+        self.inner.hours.clear();
     }
 }

@@ -33,6 +33,7 @@ pub fn DevicesSection(
     #[prop(optional, into)]
     reauth_href: Option<String>,
 ) -> impl IntoView {
+    super::keep_out_of_caches();
     let i18n = use_i18n();
     let revoke = ServerAction::<RevokeDevice>::new();
     let revoke_others = ServerAction::<RevokeOtherDevices>::new();

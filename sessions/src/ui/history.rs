@@ -35,6 +35,7 @@ pub fn LoginHistory(
     #[prop(optional, into)]
     back: Option<String>,
 ) -> impl IntoView {
+    super::keep_out_of_caches();
     let i18n = use_i18n();
     let page =
         move || use_query_map().read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).clamp(1, 10_000);

@@ -11,3 +11,12 @@ pub use history::{auth_method_label, reason_text, EventList, LoginHistory};
 pub use icons::DeviceIcon;
 pub use names::{device_name, flag, source_line};
 pub use time::{date_time, iso, last_active, long_date};
+
+/// A page showing these components shows who is signed in, and where from: no cache, shared or the browser's
+/// back-forward one, may keep it, whatever the host's own headers say about its other pages.
+fn keep_out_of_caches() {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    }
+}

@@ -14,7 +14,9 @@ use axum::{Extension, Form, Router};
 use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
 use http::request::Parts;
 use http::{header, Request};
-use leptos_sessions::engine::{Auth, AxumLogin, Config, CurrentSession, Error, PgStore, SessionRecord, Sessions};
+use leptos_sessions::engine::{
+    Auth, AxumLogin, Config, CurrentSession, Error, Page, PgStore, SessionFilter, SessionRecord, SessionState, Sessions,
+};
 use tower::ServiceExt;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions_sqlx_store::{sqlx as sqlx08, PostgresStore};
@@ -286,8 +288,12 @@ async fn app_on(on: Registry, tweak: impl FnOnce(Config) -> Config) -> Option<Ap
 impl App {
     /// Every registry row of the user, ended ones too.
     async fn rows(&self, user_id: &str) -> Vec<SessionRecord> {
-        let rows = self.sessions.store().rows_after("", 10_000).await.unwrap();
-        rows.into_iter().filter(|r| r.user_id == user_id).collect()
+        let mut rows = Vec::new();
+        for state in [SessionState::Live, SessionState::Ended] {
+            let filter = SessionFilter { user_id: Some(user_id.to_owned()), state, ..SessionFilter::default() };
+            rows.extend(self.sessions.triage().find_sessions(&filter, &Page::first(10_000)).await.unwrap());
+        }
+        rows
     }
 
     /// How many "every session ended" times the registry keeps for the user (0 or 1).
@@ -521,7 +527,8 @@ async fn sessions_from_before_the_adapter_are_adopted_on_their_first_request() {
     let (_, list) = a.send(&app, "GET", "/devices", "").await;
     assert_eq!(list.lines().count(), 2, "adopted once, not once per request: {list}");
     let firefox = device_id(&list, "Firefox");
-    let row = app.sessions.store().list_live("user-ada").await.unwrap().into_iter().find(|r| r.id == firefox).unwrap();
+    let row =
+        app.sessions.registry().list_live("user-ada").await.unwrap().into_iter().find(|r| r.id == firefox).unwrap();
     assert_eq!(row.auth_method, "unknown");
     assert_eq!(row.auth_detail, Some(serde_json::json!({ "adopted": true })));
     let history = app.sessions.history("user-ada", 50, 0).await.unwrap();

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use axum::Router;
-use leptos_sessions::engine::{Config, RequestMeta, SessionStore, Sessions, SqliteStore, Watch};
+use leptos_sessions::engine::{Config, Registry, RequestMeta, Sessions, SqliteStore, Watch};
 
 /// Long enough that no entry ages out during a test: only an invalidation can evict one.
 const TTL: Duration = Duration::from_secs(3600);
@@ -61,7 +61,7 @@ impl Rig {
         let (store, acting_store, dir) = match mode {
             Mode::OneInstance => {
                 let store = in_memory().await;
-                let watch = store.watch_endings(Arc::new(|_| {}));
+                let watch = store.watch_endings(Arc::new(|_| true));
                 assert_eq!(watch, Watch::SingleWriter, "nothing but the engine's own invalidation evicts entries");
                 (store.clone(), store, None)
             }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use http::StatusCode;
-use leptos_sessions::engine::{Auth, RequestMeta, SessionStore};
+use leptos_sessions::engine::{Auth, Registry, RequestMeta};
 
 #[tokio::test]
 async fn sign_in_survives_every_tracking_step_failing_at_once() {

@@ -15,6 +15,7 @@ use leptos_sessions::engine::{
     Sessions, SqliteStore,
 };
 use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
 const SECRET: &str = "conformance secret that is long enough";
@@ -180,9 +181,20 @@ on_both_backends!(
     a_session_and_its_login_event_commit_together,
     signing_in_again_at_the_cap_replaces_this_browsers_own_row,
     failures_say_how_the_attempt_was_made,
-    the_trail_cannot_be_emptied_at_once;
+    the_trail_cannot_be_emptied_at_once,
+    pools_run_no_maintenance_task;
     multi_thread: cap_holds_across_instances_on_a_multi_thread_runtime,
 );
+
+/// Neither backend's pool has an idle timeout or a maximum lifetime: either starts SQLx 0.9.0's pool maintenance
+/// task, which a race can wedge in a loop that never yields (a core at 100%, a process that cannot exit).
+async fn pools_run_no_maintenance_task(store: Store) {
+    let (idle, lifetime) = match &store {
+        Store::Sqlite(s, _) => (s.pool().options().get_idle_timeout(), s.pool().options().get_max_lifetime()),
+        Store::Postgres(s, _) => (s.pool().options().get_idle_timeout(), s.pool().options().get_max_lifetime()),
+    };
+    assert_eq!((idle, lifetime), (None, None));
+}
 
 /// A failed passkey, one-time code or OAuth attempt reads differently from a wrong password, in the trail and in
 /// the history the user sees.
@@ -199,7 +211,7 @@ async fn failures_say_how_the_attempt_was_made(store: Store) {
     let failures: Vec<_> = history
         .into_iter()
         .filter(|e| e.kind == "failed_login")
-        .map(leptos_sessions::server::event_view)
+        .map(leptos_sessions::context::event_view)
         .map(|e| (e.reason.unwrap(), e.auth_method, e.auth_provider, e.second_factor))
         .collect();
     let some = |s: &str| Some(s.to_owned());
@@ -801,6 +813,9 @@ enum Relayed {
     Silent,
     /// The network drops: open connections are closed, new ones are accepted and never answered.
     Cut,
+    /// The server answers one more exchange on each open connection (the pool's check before handing it out), then
+    /// stops answering; new connections are accepted and never answered.
+    Stalled,
 }
 
 impl Relay {
@@ -827,7 +842,16 @@ impl Relay {
                     } else {
                         Some(Relayed::Silent)
                     };
-                    if now == Some(Relayed::Silent) {
+                    if let (Some(Relayed::Stalled), Some(server)) = (now, server.as_mut()) {
+                        let mut buf = [0; 4096];
+                        if let Ok(n @ 1..) = client.read(&mut buf).await {
+                            let _ = server.write_all(&buf[..n]).await;
+                            if let Ok(n @ 1..) = server.read(&mut buf).await {
+                                let _ = client.write_all(&buf[..n]).await;
+                            }
+                        }
+                    }
+                    if matches!(now, Some(Relayed::Silent | Relayed::Stalled)) {
                         // Both ends stay open and carry nothing, until the relay is dropped.
                         let _ = mode.wait_for(|_| false).await;
                     }
@@ -953,6 +977,13 @@ async fn postgres_by_default_every_request_reads_the_database() {
     }
     set_ended_unannounced(&store, "u1", true).await;
     assert_eq!(whoami(&instance_b, &cookie).await, "", "B answered from a cache instead of the database");
+    // Nor does B keep a connection listening for endings it has no cache to apply to.
+    let pool = other.pg().0.pool();
+    let settling = std::time::Instant::now();
+    while pool.num_idle() < pool.size() as usize {
+        assert!(settling.elapsed() < Duration::from_secs(10), "B holds a connection it never uses");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     store.drop_schema().await;
 }
 
@@ -1037,26 +1068,47 @@ async fn postgres_a_dropped_listener_never_leaves_a_revoked_cookie_served() {
 /// short acquire timeout, not sqlx's default 30 s, and signs nobody out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_server_that_stops_answering_gets_503_within_the_acquire_timeout() {
+    // The pool's acquire timeout (3 s) and slack for a loaded machine.
+    answers_503_then_recovers(Relayed::Silent, Duration::from_secs(5)).await;
+}
+
+/// A server that stops answering just after the pool's check of a connection passed: the query on that connection
+/// would wait as long as the operating system keeps the socket open. Each store call is bounded (5 s), so the
+/// request still gets its 503 in seconds, and nobody is signed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_server_that_stops_answering_mid_query_gets_503_within_seconds() {
+    answers_503_then_recovers(Relayed::Stalled, Duration::from_secs(7)).await;
+}
+
+/// Signs in through a relay, switches it to `outage`, and checks that a request answers 503 within `within`, keeps
+/// the cookie and the row, and is served again once the server answers.
+async fn answers_503_then_recovers(outage: Relayed, within: Duration) {
     let Some(store) = Store::postgres().await else { return };
     let relay = Relay::start().await;
     let (_, schema) = store.pg();
     let through = relay.instance(schema, &format!("b_{schema}")).await;
-    let timeout = through.pool().options().get_acquire_timeout();
+    let pool = through.pool().clone();
     let instance = Sessions::new(Config::new(SECRET).unwrap().secure_cookies(false), through);
     let signed = instance.sign_in("u1", &Auth::password(), &meta(CHROME)).await.unwrap();
     let cookie = pair(&signed.cookies);
     assert_eq!(whoami(&instance, &cookie).await, "u1");
+    // Every connection back in the pool, checked: the outage then meets the request's own exchanges, not a
+    // connection still on its way back from the last one.
+    let settling = std::time::Instant::now();
+    while pool.num_idle() < pool.size() as usize {
+        assert!(settling.elapsed() < Duration::from_secs(10), "connections never returned to the pool");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 
-    relay.set(Relayed::Silent);
+    relay.set(outage);
     let asked = std::time::Instant::now();
     let answer = tokio::time::timeout(Duration::from_secs(60), ask(&instance, &cookie)).await;
     let took = asked.elapsed();
     let (status, served_as, clears) = answer.expect("no answer within a minute");
     assert_eq!(status, http::StatusCode::SERVICE_UNAVAILABLE, "{served_as:?}");
     assert!(!clears, "an outage is not a sign-out");
-    // The pool's acquire timeout (3 s) and slack for a loaded machine.
-    assert!(took < Duration::from_secs(5), "503 after {took:?} (acquire timeout {timeout:?})");
-    eprintln!("503 after {took:?} (acquire timeout {timeout:?})");
+    assert!(took < within, "{outage:?}: 503 after {took:?}");
+    eprintln!("{outage:?}: 503 after {took:?}");
 
     // The session is still live: a reachable instance serves it, and so does this one once the server is back.
     assert_eq!(store.live("u1").await.len(), 1);

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::*;
-use leptos_sessions::engine::SessionStore;
+use leptos_sessions::engine::Registry;
 
 const MIN: Duration = Duration::from_secs(60);
 const DAY: Duration = Duration::from_secs(24 * 3600);

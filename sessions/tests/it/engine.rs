@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::common::*;
 use axum::body::Body;
 use http::{header, Request, StatusCode};
-use leptos_sessions::engine::{Config, CurrentSession, RequestMeta, SessionStore, Sessions, SqliteStore};
+use leptos_sessions::engine::{Config, CurrentSession, Registry, RequestMeta, Sessions, SqliteStore};
 
 #[tokio::test]
 async fn sign_in_creates_a_row_with_a_digest_and_parsed_device() {

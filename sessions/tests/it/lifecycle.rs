@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use http::StatusCode;
-use leptos_sessions::engine::{Auth, Config, Error, RequestMeta, SessionStore, Sessions};
+use leptos_sessions::engine::{Auth, Config, Error, Registry, RequestMeta, Sessions};
 
 const MIN: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);

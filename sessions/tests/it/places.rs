@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::common::*;
-use leptos_sessions::engine::{Auth, ClientHeaders, ClientIp, Config, Geo, RequestMeta, SessionStore};
+use leptos_sessions::engine::{Auth, ClientHeaders, ClientIp, Config, Geo, Registry, RequestMeta};
 
 const DB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/geoip/GeoLite2-City-Test.mmdb");
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::common::*;
-use leptos_sessions::engine::{Auth, Error, Event, RequestMeta, SessionStore};
+use leptos_sessions::engine::{Auth, Error, Event, Registry, RequestMeta, Trail};
 
 const FIREFOX_WIN: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
 const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
@@ -453,7 +453,7 @@ async fn the_trail_refuses_an_event_kind_it_does_not_know() {
 #[tokio::test]
 async fn skip_tracking_suppresses_the_failures_of_its_own_request_only() {
     use leptos::prelude::{provide_context, Owner};
-    use leptos_sessions::server;
+    use leptos_sessions::context;
 
     let h = harness().await;
     // What leptos_axum gives a server function: a reactive owner per request, holding the request's parts.
@@ -472,17 +472,61 @@ async fn skip_tracking_suppresses_the_failures_of_its_own_request_only() {
     let failed = || count(&h.store, "SELECT COUNT(*) FROM sessions_events WHERE kind = 'failed_login'");
 
     plain.set();
-    assert!(server::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_some());
+    assert!(context::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_some());
     assert_eq!(failed().await, 1, "an ordinary request records its failure");
 
     // Password right, second factor next: nothing this request reports afterwards is a failure.
     handoff.set();
-    server::skip_tracking();
-    assert!(server::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_none());
-    assert!(server::record_failed_attempt("ada@example.com", "second_factor_pending").await.is_none());
+    context::skip_tracking();
+    assert!(context::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_none());
+    assert!(context::record_failed_attempt("ada@example.com", "second_factor_pending").await.is_none());
     assert_eq!(failed().await, 1);
 
     plain.set();
-    assert!(server::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_some());
+    assert!(context::record_failed_attempt("ada@example.com", "invalid_credentials").await.is_some());
     assert_eq!(failed().await, 2, "other requests are tracked as before");
+}
+
+/// The devices and history pages' queries search their indexes, with the statistics a server's start leaves on a
+/// grown trail: none reads a whole table or index (`scripts/bench.sh page` checks the same on 10,000 events).
+#[tokio::test]
+async fn sqlite_page_queries_search_their_indexes() {
+    let h = harness().await;
+    let ada = Auth::password().identity("ada@example.com");
+    for ua in [CHROME_MAC, FIREFOX_WIN, SAFARI_IPHONE] {
+        h.sessions.sign_in("u1", &ada, &meta(ua)).await.unwrap();
+    }
+    // Other users' devices: on a table holding only this user's rows, reading it all would be the right plan.
+    for user in 2..40 {
+        for ua in [CHROME_MAC, FIREFOX_WIN] {
+            h.sessions.sign_in(&format!("u{user}"), &pw(), &meta(ua)).await.unwrap();
+        }
+    }
+    let now = time::OffsetDateTime::now_utc();
+    for i in 0..600u64 {
+        let failed = i % 3 == 0;
+        let event = Event {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: if failed { "failed_login" } else { "login" }.into(),
+            user_id: (!failed).then(|| format!("u{}", i % 7)),
+            identity: Some(if failed || i % 7 == 1 {
+                "ada@example.com".into()
+            } else {
+                format!("u{}@example.com", i % 7)
+            }),
+            occurred_at: Some(now - Duration::from_secs(60 * i)),
+            ..Event::default()
+        };
+        h.store.insert_event(&event).await.unwrap();
+    }
+    // A fresh start gathers the statistics the planner uses.
+    let url = format!("sqlite://{}", h._dir.path().join("sessions.db").display());
+    let store = leptos_sessions::engine::SqliteStore::open(&url).await.unwrap();
+    let plans = store.page_query_plans("u1").await.unwrap();
+    assert_eq!(plans.iter().map(|(name, _)| *name).collect::<Vec<_>>(), ["history", "session lookup", "devices"]);
+    for (name, steps) in &plans {
+        assert!(steps.iter().any(|s| s.starts_with("SEARCH ")), "{name}: {steps:#?}");
+        assert!(!steps.iter().any(|s| s.starts_with("SCAN sessions")), "{name} reads a whole table: {steps:#?}");
+    }
+    assert_eq!(h.sessions.history("u1", 5, 0).await.unwrap().len(), 5);
 }

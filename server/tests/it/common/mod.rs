@@ -26,6 +26,27 @@ impl Drop for Server {
 }
 
 /// The binary with the test's database and secret; `env` adds or overrides variables.
+/// Runs a CLI command to its end, and fails the test if it has not exited within a minute: a command that hangs
+/// (one once could not exit, its work done) must not stall the suite.
+pub fn finish(cmd: &mut Command) -> std::process::Output {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server binary starts");
+    let pid = child.id().to_string();
+    // Read on another thread, so a command printing more than a pipe holds is not mistaken for one that hangs.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+            panic!("{cmd:?} did not exit within a minute");
+        }
+    }
+}
+
 pub fn command(url: &str, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env("SESSIONS_DATABASE_URL", url)
@@ -114,6 +135,8 @@ pub struct Reply {
     pub status: u16,
     pub head: String,
     pub body: String,
+    /// The body's bytes as they came (compressed, chunked), for what is not text.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -267,7 +290,7 @@ pub async fn send_to(addr: &str, call: Call<'_>) -> Reply {
         socket.bind(SocketAddr::from((ip, 0))).unwrap();
     }
     let Ok(mut stream) = socket.connect(target).await else {
-        return Reply { status: 0, head: String::new(), body: String::new() };
+        return Reply { status: 0, head: String::new(), body: String::new(), bytes: Vec::new() };
     };
     // A test may pose as another host name (a sibling subdomain) by giving its own `Host`.
     let host = call.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("host"));
@@ -282,12 +305,14 @@ pub async fn send_to(addr: &str, call: Call<'_>) -> Reply {
     req.push_str(&format!("Content-Type: {}\r\nContent-Length: {}\r\n\r\n", call.content_type, call.body.len()));
     req.push_str(call.body);
     if stream.write_all(req.as_bytes()).await.is_err() {
-        return Reply { status: 0, head: String::new(), body: String::new() };
+        return Reply { status: 0, head: String::new(), body: String::new(), bytes: Vec::new() };
     }
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw).await;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map_or(raw.len(), |at| at + 4);
+    let bytes = raw[split..].to_vec();
     let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    Reply { status, head: head.to_owned(), body: body.to_owned() }
+    Reply { status, head: head.to_owned(), body: body.to_owned(), bytes }
 }

@@ -1,9 +1,16 @@
-//! Storage: one narrow trait, one implementation per database. SQL lives only below this module.
+//! Storage: four narrow traits by concern, one implementation per database behind its cargo feature. SQL lives only
+//! below this module; how a record maps to columns is written once, in `columns`.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod columns;
+mod contract;
+mod error;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+// Its SQL helpers serve the built-in backends; a host with only its own backend does not use them.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 mod triage;
 
 #[cfg(feature = "postgres")]
@@ -16,9 +23,20 @@ pub use triage::{
 };
 
 pub use super::cache::{Invalidation, Watch};
+pub use contract::{Maintenance, Registry, SessionStore, Trail, Triage};
+pub use error::StoreError;
 
 use serde_json::Value;
 use time::OffsetDateTime;
+
+/// The options every pool this crate builds starts from. No idle timeout and no maximum lifetime: either one starts
+/// SQLx 0.9.0's pool maintenance task, which a race in its idle count can wedge in a loop that never yields
+/// (launchbadge/sqlx#3645, fixed upstream by #4289 but not released): a core at 100% and a process that cannot
+/// exit. The pools here are small and their connections live as long as the process.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new().idle_timeout(None).max_lifetime(None)
+}
 
 /// One row of the registry: a signed-in device. Rows are ended in place, never deleted by the lifecycle.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -205,7 +223,7 @@ pub struct FailureGroup {
     pub last_at: Option<OffsetDateTime>,
 }
 
-/// How [`SessionStore::failures_by`] groups failed sign-ins.
+/// How [`Triage::failures_by`] groups failed sign-ins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKey {
     /// By source address, as stored.
@@ -285,182 +303,6 @@ pub struct Fingerprint<'a> {
     pub browser_name: Option<&'a str>,
     /// The native app; `None` matches only rows and events without one.
     pub app_name: Option<&'a str>,
-}
-
-/// What a backend must do. Every method is one statement or one transaction; none parses or decides policy.
-#[async_trait::async_trait]
-pub trait SessionStore: Send + Sync {
-    /// One sign-in, in one transaction that serializes concurrent sign-ins of the user: quietly ends (`superseded`)
-    /// the rows the new one `replaces`, inserts the new live row whose token digest is `token_digest` with its
-    /// `login` event, then ends the user's oldest other live rows beyond `cap` with `prune` (never the new row). A
-    /// crash can never leave a live row without the event that explains it, a failed sign-in ends nothing, and the
-    /// cap counts only devices the user really has.
-    async fn insert(
-        &self,
-        row: &SessionRecord,
-        token_digest: &str,
-        login: Option<&Event>,
-        replaces: &Replaces<'_>,
-        cap: usize,
-        prune: &Ending<'_>,
-    ) -> Result<Vec<Ended>, sqlx::Error>;
-
-    /// Gives a live row a new token digest (the old cookie stops working).
-    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error>;
-
-    /// Records that the row's user confirmed their password at `at`.
-    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error>;
-
-    /// When the live row's user last signed in or confirmed their password.
-    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error>;
-
-    /// Ends up to `limit` live rows idle since before `idle_before` or created before `created_before`.
-    async fn expire_batch(
-        &self,
-        idle_before: Option<OffsetDateTime>,
-        created_before: Option<OffsetDateTime>,
-        limit: u32,
-        ending: &Ending<'_>,
-    ) -> Result<Vec<Ended>, sqlx::Error>;
-
-    /// Up to `limit` users with more than `cap` live rows.
-    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error>;
-
-    /// Ends a user's oldest live rows beyond the `cap` newest.
-    async fn prune(&self, user_id: &str, cap: usize, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error>;
-
-    /// Sanctioned path: deletes up to `limit` ended rows that ended before `before`. Returns how many.
-    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error>;
-
-    /// The live row holding this token digest: one indexed lookup.
-    async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error>;
-
-    /// Records activity unless it was recorded after `stale_before`. Returns whether a write happened.
-    async fn touch(
-        &self,
-        id: &str,
-        at: OffsetDateTime,
-        ip: Option<&str>,
-        stale_before: OffsetDateTime,
-    ) -> Result<bool, sqlx::Error>;
-
-    /// A user's live rows, most recently active first.
-    async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, sqlx::Error>;
-
-    /// Ends one of `user_id`'s live rows and writes its event. `None` when there is no such live row (ending is
-    /// idempotent: an ended row changes nothing and writes nothing).
-    async fn end(&self, user_id: &str, id: &str, ending: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error>;
-
-    /// Ends every live row of `user_id` except `keep`, one event each. Returns the ended rows.
-    async fn end_others(&self, user_id: &str, keep: &str, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error>;
-
-    /// Sets `auth_detail.second_factor` on a live row.
-    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error>;
-
-    /// Appends one event to the trail.
-    async fn insert_event(&self, event: &Event) -> Result<(), sqlx::Error>;
-
-    /// Whether a sign-in looking like `fp` is new for the user: `None` for their first sign-in ever (never new),
-    /// otherwise whether none of their other rows or login events looks like it.
-    async fn is_new_device(
-        &self,
-        user_id: &str,
-        except: &str,
-        fp: &Fingerprint<'_>,
-    ) -> Result<Option<bool>, sqlx::Error>;
-
-    /// Failed sign-ins typed against `identity` since `since`.
-    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error>;
-
-    /// Failed sign-ins since `since`, grouped by address or identity: one page in `page`'s order.
-    async fn failures_by(
-        &self,
-        key: FailureKey,
-        since: OffsetDateTime,
-        page: &Page<FailureSort>,
-    ) -> Result<Vec<FailureGroup>, sqlx::Error>;
-
-    /// Registry rows of every user that match `filter`: one page in `page`'s order.
-    async fn find_sessions(
-        &self,
-        filter: &SessionFilter,
-        page: &Page<SessionSort>,
-    ) -> Result<Vec<SessionRecord>, sqlx::Error>;
-
-    /// Sign-ins since `since` that the new-device check flagged (`metadata.new_device`), newest first unless
-    /// `page.direction` is ascending.
-    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, sqlx::Error>;
-
-    /// Sign-ins and failed sign-ins since `since`, per country: one page in `page`'s order.
-    async fn by_country(
-        &self,
-        since: OffsetDateTime,
-        page: &Page<CountrySort>,
-    ) -> Result<Vec<CountryCount>, sqlx::Error>;
-
-    /// Sign-ins and failed sign-ins since `since` per clock hour (UTC), oldest first; hours without any are
-    /// left out ([`every_hour`] fills them in).
-    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, sqlx::Error>;
-
-    /// The user's trail, newest first: their own events and failed attempts typed against identities they have
-    /// signed in with.
-    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error>;
-
-    /// The newest login event of a browser.
-    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error>;
-
-    /// Fills in the location of a row and/or an event (the event through the sanctioned geo back-fill path).
-    async fn set_place(
-        &self,
-        session_id: Option<&str>,
-        event_id: Option<&str>,
-        place: &Place,
-    ) -> Result<(), sqlx::Error>;
-
-    /// Up to `limit` rows (ended ones too) with ids after `after`, in id order, for re-deriving device fields.
-    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, sqlx::Error>;
-
-    /// Rewrites a row's device fields (browser, OS, device type and model, app) from `row`.
-    async fn update_device(&self, row: &SessionRecord) -> Result<(), sqlx::Error>;
-
-    /// Sanctioned path: deletes up to `limit` events older than `before`. Returns how many.
-    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error>;
-
-    /// Takes the sweep lock so that only one instance sweeps at a time; false when another holds it.
-    async fn try_sweep_lock(&self) -> Result<bool, sqlx::Error> {
-        Ok(true)
-    }
-
-    /// Releases the sweep lock.
-    async fn release_sweep_lock(&self) -> Result<(), sqlx::Error> {
-        Ok(())
-    }
-
-    /// Sanctioned path: erases a user: their rows, their events, the failed attempts typed against `identities`
-    /// or against any identity they signed in with, and their id as the actor (`ended_by`) of other users' endings,
-    /// which becomes `erased` (`admin:7` → `admin:erased`, `7` → `erased`). Returns (rows, events) deleted.
-    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error>;
-
-    /// After an erasure and the host's own deletions: removes the copies of erased data the database keeps outside
-    /// its rows (on SQLite, statistics samples and the WAL). Nothing by default.
-    async fn scrub_erased(&self) -> Result<(), sqlx::Error> {
-        Ok(())
-    }
-
-    /// How per-instance session caches learn that rows ended elsewhere. The default, [`Watch::Unsupported`],
-    /// keeps caching off, which is always safe.
-    fn watch_endings(&self, on: std::sync::Arc<dyn Fn(Invalidation) + Send + Sync>) -> Watch {
-        let _ = on;
-        Watch::Unsupported
-    }
-
-    /// Records that every session of `user_id` started before `at` is ended (all of them were ended at once), even
-    /// those the registry has no row of: the axum-login adapter signs out, instead of adopting, any session of such a
-    /// user that carries no registry token. Keeps the later time when one is already recorded.
-    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), sqlx::Error>;
-
-    /// The time [`set_not_before`](Self::set_not_before) recorded for `user_id`, if any.
-    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error>;
 }
 
 impl Event {

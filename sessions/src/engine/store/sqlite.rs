@@ -1,14 +1,27 @@
+//! The SQLite backend (feature `sqlite`). The columns and row mapping are shared (`columns`); what is here is the SQL
+//! that differs from PostgreSQL's, and why:
+//! - Times are unix milliseconds and ids text: SQLite has no timestamp or UUID type, and integers compare and index
+//!   fast.
+//! - `BEGIN IMMEDIATE` takes the write lock up front where a transaction counts rows before writing (sign-in, the
+//!   cap, the sweep): SQLite has no row locks, and a deferred transaction would fail to upgrade under contention.
+//! - `IS` is null-safe equality, `json_set`/`json_each` edit and expand JSON text, and `INDEXED BY` pins the plan of
+//!   the trail queries where the planner's sampled statistics once chose a full scan (BENCHMARKS.md).
+//! - The trail's append-only triggers are opened by a row in `sessions_events_unlock` (SQLite has no session
+//!   variables), and endings are announced to other processes through a file beside the database (no LISTEN).
+
 use std::str::FromStr;
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteRow};
 use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
+use super::columns::{self, event, record, Cell, Cells};
 use super::{
     CountryCount, CountrySort, Ended, Ending, Event, FailureGroup, FailureKey, FailureSort, Fingerprint, HourCount,
-    LiveSession, Page, Place, Replaces, SessionFilter, SessionRecord, SessionSort, SessionState, SessionStore,
+    LiveSession, Maintenance, Page, Place, Registry, Replaces, SessionFilter, SessionRecord, SessionSort, SessionState,
+    StoreError, Trail, Triage,
 };
 
 /// The embedded default: a SQLite file (created and migrated on open). Timestamps are unix milliseconds.
@@ -27,7 +40,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `url`, e.g. `sqlite://data/sessions.db`.
-    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -41,14 +54,14 @@ impl SqliteStore {
             .pragma("secure_delete", "FAST")
             // The background task below checkpoints; SQLite's own, inline in a commit, only if it falls far behind.
             .pragma("wal_autocheckpoint", "10000");
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = super::pool_options().max_connections(8).connect_with(options).await?;
         let mut store = Self::from_pool(pool).await?;
         store._checkpointer = Some(std::sync::Arc::new(checkpoint_in_background(store.pool.clone())));
         Ok(store)
     }
 
     /// Uses an existing pool (the host's), running this crate's migrations on it.
-    pub async fn from_pool(pool: SqlitePool) -> Result<Self, sqlx::Error> {
+    pub async fn from_pool(pool: SqlitePool) -> Result<Self, StoreError> {
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         optimize(&pool).await?;
         let endings = endings_file(&pool).await?.map(std::sync::Arc::new);
@@ -72,7 +85,7 @@ impl SqliteStore {
         }
     }
 
-    fn announced<T>(&self, result: Result<T, sqlx::Error>, ended_any: impl Fn(&T) -> bool) -> Result<T, sqlx::Error> {
+    fn announced<T>(&self, result: Result<T, StoreError>, ended_any: impl Fn(&T) -> bool) -> Result<T, StoreError> {
         // An error may come after the commit, so announce unless nothing can have ended.
         if result.as_ref().map_or(true, ended_any) {
             self.announce();
@@ -83,6 +96,75 @@ impl SqliteStore {
     /// The connection pool the store uses.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// A user's history: their own events, and the failed attempts on the identities they signed in with (failures
+/// never carry a user id, so the parts cannot overlap). Each part reads its index newest first and stops after
+/// `?2` rows (the page's end), so a page costs the same however long the trail: one `identity IN (…)` part instead
+/// had to fetch and sort every failure of those identities (3.8 ms for a user with 10,000 events; 0.15 ms now). The
+/// failures part names its index: with the sampled statistics `PRAGMA optimize` keeps, the planner once took (kind,
+/// occurred_at) instead and read every failure of the trail (0.7 s on 10 million events, BENCHMARKS.md).
+/// Binds: `?1` user, `?2` rows per part, `?3` limit, `?4` offset, `?5`… the identities.
+fn history_sql(identities: usize) -> String {
+    let mut sql = String::from(
+        "SELECT * FROM (SELECT * FROM (SELECT * FROM sessions_events WHERE user_id = ?1
+         ORDER BY occurred_at DESC, id DESC LIMIT ?2)",
+    );
+    for i in 0..identities {
+        sql.push_str(&format!(
+            " UNION ALL SELECT * FROM (SELECT * FROM sessions_events INDEXED BY sessions_events_identity_kind_time
+             WHERE identity = ?{} AND kind = 'failed_login' ORDER BY occurred_at DESC, id DESC LIMIT ?2)",
+            i + 5
+        ));
+    }
+    sql.push_str(") ORDER BY occurred_at DESC, id DESC LIMIT ?3 OFFSET ?4");
+    sql
+}
+
+/// Identities one user has signed in with that the history shows failures for: a handful in practice (an email
+/// changed once or twice); the cap keeps one odd account from making a page query of hundreds of parts.
+const HISTORY_IDENTITIES: u32 = 20;
+
+/// The devices page's list of a user's live sessions, newest activity first.
+const LIST_LIVE: &str =
+    "SELECT * FROM sessions WHERE user_id = ? AND ended_at IS NULL ORDER BY last_seen_at DESC, created_at DESC";
+
+impl SqliteStore {
+    async fn signed_in_as(&self, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT identity FROM sessions_events
+             WHERE user_id = ? AND kind = 'login' AND identity IS NOT NULL LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(HISTORY_IDENTITIES)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// SQLite's plan for each query the devices and history pages run for `user_id`, one line per plan step:
+    /// `scripts/bench.sh page` and a test fail when one of them reads a whole table or index instead of searching.
+    #[doc(hidden)]
+    pub async fn page_query_plans(&self, user_id: &str) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+        let identities = self.signed_in_as(user_id).await?;
+        let mut history =
+            sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", history_sql(identities.len()))))
+                .bind(user_id)
+                .bind(26)
+                .bind(25)
+                .bind(0);
+        for identity in &identities {
+            history = history.bind(identity);
+        }
+        let mut plans = vec![("history", history.fetch_all(&self.pool).await?)];
+        for (name, sql) in [("session lookup", SQL.find_live.as_str()), ("devices", LIST_LIVE)] {
+            let explain = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"))).bind(user_id);
+            plans.push((name, explain.fetch_all(&self.pool).await?));
+        }
+        Ok(plans
+            .into_iter()
+            .map(|(name, rows)| (name, rows.iter().filter_map(|r| r.try_get::<String, _>("detail").ok()).collect()))
+            .collect())
     }
 }
 
@@ -174,126 +256,62 @@ fn from_ms(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-fn json(v: &Option<Value>) -> Option<String> {
-    v.as_ref().map(Value::to_string)
+impl Cells for SqliteRow {
+    fn text(&self, column: &str) -> Result<String, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn id(&self, column: &str) -> Result<String, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn opt_id(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn time(&self, column: &str) -> Result<OffsetDateTime, sqlx::Error> {
+        Ok(from_ms(self.try_get(column)?))
+    }
+
+    fn opt_time(&self, column: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+        Ok(self.try_get::<Option<i64>, _>(column)?.map(from_ms))
+    }
+
+    fn json(&self, column: &str) -> Result<Option<Value>, sqlx::Error> {
+        let text: Option<String> = self.try_get(column)?;
+        Ok(text.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    fn float(&self, column: &str) -> Result<Option<f64>, sqlx::Error> {
+        self.try_get(column)
+    }
 }
 
-fn from_json(s: Option<String>) -> Option<Value> {
-    s.and_then(|s| serde_json::from_str(&s).ok())
+type Query<'q> = sqlx::query::Query<'q, Sqlite, <Sqlite as sqlx::Database>::Arguments>;
+
+/// Binds a value as this backend stores it: ids as text, times as unix milliseconds, JSON as text.
+fn bind<'q>(q: Query<'q>, cell: Cell<'q>) -> Query<'q> {
+    match cell {
+        Cell::Text(v) | Cell::Id(v) => q.bind(v),
+        Cell::Key(v) => q.bind(v),
+        Cell::Time(t) => q.bind(ms(t)),
+        Cell::Json(v) => q.bind(v.map(Value::to_string)),
+        Cell::Float(v) => q.bind(v),
+    }
 }
 
-fn record(row: &SqliteRow) -> Result<SessionRecord, sqlx::Error> {
-    Ok(SessionRecord {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        device_id: row.try_get("device_id")?,
-        auth_method: row.try_get("auth_method")?,
-        auth_provider: row.try_get("auth_provider")?,
-        auth_detail: from_json(row.try_get("auth_detail")?),
-        ip_address: row.try_get("ip_address")?,
-        user_agent: row.try_get("user_agent")?,
-        browser_name: row.try_get("browser_name")?,
-        browser_version: row.try_get("browser_version")?,
-        os_name: row.try_get("os_name")?,
-        os_version: row.try_get("os_version")?,
-        device_type: row.try_get("device_type")?,
-        device_model: row.try_get("device_model")?,
-        app_name: row.try_get("app_name")?,
-        app_version: row.try_get("app_version")?,
-        app_build: row.try_get("app_build")?,
-        client_hints: from_json(row.try_get("client_hints")?),
-        country_code: row.try_get("country_code")?,
-        country_name: row.try_get("country_name")?,
-        region: row.try_get("region")?,
-        city: row.try_get("city")?,
-        created_at: Some(from_ms(row.try_get("created_at")?)),
-        last_seen_at: Some(from_ms(row.try_get("last_seen_at")?)),
-        last_seen_ip: row.try_get("last_seen_ip")?,
-        ended_at: row.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
-        ended_reason: row.try_get("ended_reason")?,
-        ended_by: row.try_get("ended_by")?,
-    })
+fn bind_all<'q>(q: Query<'q>, cells: impl IntoIterator<Item = (&'static str, Cell<'q>)>) -> Query<'q> {
+    cells.into_iter().fold(q, |q, (_, cell)| bind(q, cell))
 }
 
-fn event(row: &SqliteRow) -> Result<Event, sqlx::Error> {
-    Ok(Event {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
-        user_id: row.try_get("user_id")?,
-        session_id: row.try_get("session_id")?,
-        identity: row.try_get("identity")?,
-        device_id: row.try_get("device_id")?,
-        auth_method: row.try_get("auth_method")?,
-        auth_provider: row.try_get("auth_provider")?,
-        auth_detail: from_json(row.try_get("auth_detail")?),
-        failure_reason: row.try_get("failure_reason")?,
-        revoked_reason: row.try_get("revoked_reason")?,
-        ip_address: row.try_get("ip_address")?,
-        user_agent: row.try_get("user_agent")?,
-        browser_name: row.try_get("browser_name")?,
-        browser_version: row.try_get("browser_version")?,
-        os_name: row.try_get("os_name")?,
-        os_version: row.try_get("os_version")?,
-        device_type: row.try_get("device_type")?,
-        device_model: row.try_get("device_model")?,
-        app_name: row.try_get("app_name")?,
-        app_version: row.try_get("app_version")?,
-        app_build: row.try_get("app_build")?,
-        client_hints: from_json(row.try_get("client_hints")?),
-        country_code: row.try_get("country_code")?,
-        country_name: row.try_get("country_name")?,
-        region: row.try_get("region")?,
-        city: row.try_get("city")?,
-        latitude: row.try_get("latitude")?,
-        longitude: row.try_get("longitude")?,
-        request_id: row.try_get("request_id")?,
-        metadata: from_json(row.try_get("metadata")?),
-        occurred_at: Some(from_ms(row.try_get("occurred_at")?)),
-    })
-}
+static SQL: std::sync::LazyLock<columns::Statements> = std::sync::LazyLock::new(|| columns::Statements::new('?'));
 
 async fn insert_event(tx: &mut Transaction<'_, Sqlite>, e: &Event) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions_events (id, kind, user_id, session_id, identity, device_id, auth_method, auth_provider,
-            auth_detail, failure_reason, revoked_reason, ip_address, user_agent, browser_name, browser_version,
-            os_name, os_version, device_type, device_model, app_name, app_version, app_build, client_hints,
-            country_code, country_name, region, city, latitude, longitude, request_id, metadata, occurred_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&e.id)
-    .bind(&e.kind)
-    .bind(&e.user_id)
-    .bind(&e.session_id)
-    .bind(&e.identity)
-    .bind(&e.device_id)
-    .bind(&e.auth_method)
-    .bind(&e.auth_provider)
-    .bind(json(&e.auth_detail))
-    .bind(&e.failure_reason)
-    .bind(&e.revoked_reason)
-    .bind(&e.ip_address)
-    .bind(&e.user_agent)
-    .bind(&e.browser_name)
-    .bind(&e.browser_version)
-    .bind(&e.os_name)
-    .bind(&e.os_version)
-    .bind(&e.device_type)
-    .bind(&e.device_model)
-    .bind(&e.app_name)
-    .bind(&e.app_version)
-    .bind(&e.app_build)
-    .bind(json(&e.client_hints))
-    .bind(&e.country_code)
-    .bind(&e.country_name)
-    .bind(&e.region)
-    .bind(&e.city)
-    .bind(e.latitude)
-    .bind(e.longitude)
-    .bind(&e.request_id)
-    .bind(json(&e.metadata))
-    .bind(ms(e.occurred_at.unwrap_or_else(OffsetDateTime::now_utc)))
-    .execute(&mut **tx)
-    .await?;
+    bind_all(sqlx::query(SQL.insert_event.as_str()), columns::event_cells(e)).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -354,7 +372,7 @@ async fn relock(tx: &mut Transaction<'_, Sqlite>) -> Result<(), sqlx::Error> {
 }
 
 #[async_trait::async_trait]
-impl SessionStore for SqliteStore {
+impl Registry for SqliteStore {
     async fn insert(
         &self,
         r: &SessionRecord,
@@ -363,7 +381,7 @@ impl SessionStore for SqliteStore {
         replaces: &Replaces<'_>,
         cap: usize,
         prune: &Ending<'_>,
-    ) -> Result<Vec<Ended>, sqlx::Error> {
+    ) -> Result<Vec<Ended>, StoreError> {
         let _turn = self.writes.lock().await;
         let result = async {
             let now = r.created_at.unwrap_or(prune.at);
@@ -386,38 +404,9 @@ impl SessionStore for SqliteStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            sqlx::query(
-                "INSERT INTO sessions (id, user_id, token_digest, device_id, auth_method, auth_provider, auth_detail,
-                    ip_address, user_agent, browser_name, browser_version, os_name, os_version, device_type, device_model,
-                    app_name, app_version, app_build, client_hints, created_at, last_seen_at, last_seen_ip,
-                    reauthenticated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&r.id)
-            .bind(&r.user_id)
-            .bind(token_digest)
-            .bind(&r.device_id)
-            .bind(&r.auth_method)
-            .bind(&r.auth_provider)
-            .bind(json(&r.auth_detail))
-            .bind(&r.ip_address)
-            .bind(&r.user_agent)
-            .bind(&r.browser_name)
-            .bind(&r.browser_version)
-            .bind(&r.os_name)
-            .bind(&r.os_version)
-            .bind(&r.device_type)
-            .bind(&r.device_model)
-            .bind(&r.app_name)
-            .bind(&r.app_version)
-            .bind(&r.app_build)
-            .bind(json(&r.client_hints))
-            .bind(ms(r.created_at.unwrap_or(now)))
-            .bind(ms(r.last_seen_at.unwrap_or(now)))
-            .bind(&r.last_seen_ip)
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
+            bind_all(sqlx::query(SQL.insert_session.as_str()), columns::session_cells(r, token_digest, now))
+                .execute(&mut *tx)
+                .await?;
             if let Some(event) = login {
                 insert_event(&mut tx, event).await?;
             }
@@ -429,22 +418,9 @@ impl SessionStore for SqliteStore {
         self.announced(result, |(ended, superseded)| !ended.is_empty() || *superseded > 0).map(|(ended, _)| ended)
     }
 
-    async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT id, user_id, created_at, last_seen_at FROM sessions WHERE token_digest = ? AND ended_at IS NULL",
-        )
-        .bind(token_digest)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(LiveSession {
-                id: row.try_get("id")?,
-                user_id: row.try_get("user_id")?,
-                created_at: from_ms(row.try_get("created_at")?),
-                last_seen_at: from_ms(row.try_get("last_seen_at")?),
-            })
-        })
-        .transpose()
+    async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, StoreError> {
+        let row = sqlx::query(SQL.find_live.as_str()).bind(token_digest).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(columns::live).transpose()?)
     }
 
     async fn touch(
@@ -453,7 +429,7 @@ impl SessionStore for SqliteStore {
         at: OffsetDateTime,
         ip: Option<&str>,
         stale_before: OffsetDateTime,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, StoreError> {
         let _turn = self.writes.lock().await;
         let done = sqlx::query(
             "UPDATE sessions SET last_seen_at = ?, last_seen_ip = COALESCE(?, last_seen_ip)
@@ -468,17 +444,12 @@ impl SessionStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT * FROM sessions WHERE user_id = ? AND ended_at IS NULL ORDER BY last_seen_at DESC, created_at DESC",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(record).collect()
+    async fn list_live(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = sqlx::query(LIST_LIVE).bind(user_id).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
     }
 
-    async fn end(&self, user_id: &str, id: &str, e: &Ending<'_>) -> Result<Option<Ended>, sqlx::Error> {
+    async fn end(&self, user_id: &str, id: &str, e: &Ending<'_>) -> Result<Option<Ended>, StoreError> {
         let _turn = self.writes.lock().await;
         let result = async {
             let mut tx = self.pool.begin().await?;
@@ -502,7 +473,7 @@ impl SessionStore for SqliteStore {
         self.announced(result, |ended| ended.is_some())
     }
 
-    async fn end_others(&self, user_id: &str, keep: &str, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+    async fn end_others(&self, user_id: &str, keep: &str, e: &Ending<'_>) -> Result<Vec<Ended>, StoreError> {
         let _turn = self.writes.lock().await;
         let result = async {
             let mut tx = self.pool.begin().await?;
@@ -526,7 +497,98 @@ impl SessionStore for SqliteStore {
         self.announced(result, |ended| !ended.is_empty())
     }
 
-    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, sqlx::Error> {
+    async fn expire_batch(
+        &self,
+        idle_before: Option<OffsetDateTime>,
+        created_before: Option<OffsetDateTime>,
+        limit: u32,
+        e: &Ending<'_>,
+    ) -> Result<Vec<Ended>, StoreError> {
+        let _turn = self.writes.lock().await;
+        let result = async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let rows = sqlx::query(
+                "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
+                 WHERE id IN (
+                     SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ?
+                     UNION
+                     SELECT id FROM sessions WHERE ended_at IS NULL AND created_at < ?
+                     LIMIT ?)
+                 RETURNING *",
+            )
+            .bind(ms(e.at))
+            .bind(e.reason)
+            .bind(e.by)
+            .bind(idle_before.map_or(i64::MIN, ms))
+            .bind(created_before.map_or(i64::MIN, ms))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+            let ended = end_events(&mut tx, rows, e).await?;
+            tx.commit().await?;
+            Ok(ended)
+        }
+        .await;
+        self.announced(result, |ended| !ended.is_empty())
+    }
+
+    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM sessions WHERE ended_at IS NULL GROUP BY user_id HAVING COUNT(*) > ? LIMIT ?",
+        )
+        .bind(cap as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn prune(&self, user_id: &str, cap: usize, e: &Ending<'_>) -> Result<Vec<Ended>, StoreError> {
+        let _turn = self.writes.lock().await;
+        let result = async {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let ended = prune_in(&mut tx, user_id, None, cap, e).await?;
+            tx.commit().await?;
+            Ok(ended)
+        }
+        .await;
+        self.announced(result, |ended| !ended.is_empty())
+    }
+
+    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, StoreError> {
+        let _turn = self.writes.lock().await;
+        let result = async {
+            let done = sqlx::query("UPDATE sessions SET token_digest = ? WHERE id = ? AND ended_at IS NULL")
+                .bind(token_digest)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        }
+        .await;
+        self.announced(result, |done| *done)
+    }
+
+    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
+        let _turn = self.writes.lock().await;
+        let done = sqlx::query("UPDATE sessions SET reauthenticated_at = ? WHERE id = ? AND ended_at IS NULL")
+            .bind(ms(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        let at: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT reauthenticated_at FROM sessions WHERE id = ? AND ended_at IS NULL")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(at.flatten().map(from_ms))
+    }
+
+    async fn mark_second_factor(&self, id: &str, factor: &str) -> Result<bool, StoreError> {
         let _turn = self.writes.lock().await;
         let done = sqlx::query(
             "UPDATE sessions SET auth_detail = json_set(COALESCE(auth_detail, '{}'), '$.second_factor', ?)
@@ -539,11 +601,43 @@ impl SessionStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn insert_event(&self, e: &Event) -> Result<(), sqlx::Error> {
+    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let _turn = self.writes.lock().await;
+        sqlx::query(
+            "INSERT INTO sessions_not_before (user_id, not_before) VALUES (?, ?)
+             ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before)",
+        )
+        .bind(user_id)
+        .bind(ms(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        let at: Option<i64> = sqlx::query_scalar("SELECT not_before FROM sessions_not_before WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(at.map(from_ms))
+    }
+
+    fn watch_endings(&self, _: std::sync::Arc<dyn Fn(super::Invalidation) -> bool + Send + Sync>) -> super::Watch {
+        match &self.endings {
+            Some(path) => super::Watch::File(path.to_path_buf()),
+            // In memory: no other process can open it.
+            None => super::Watch::SingleWriter,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Trail for SqliteStore {
+    async fn insert_event(&self, e: &Event) -> Result<(), StoreError> {
         let _turn = self.writes.lock().await;
         let mut tx = self.pool.begin().await?;
         insert_event(&mut tx, e).await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     async fn is_new_device(
@@ -551,7 +645,7 @@ impl SessionStore for SqliteStore {
         user_id: &str,
         except: &str,
         fp: &Fingerprint<'_>,
-    ) -> Result<Option<bool>, sqlx::Error> {
+    ) -> Result<Option<bool>, StoreError> {
         let row = sqlx::query(
             "SELECT
                 EXISTS (SELECT 1 FROM sessions WHERE user_id = ?1 AND id <> ?2)
@@ -574,7 +668,7 @@ impl SessionStore for SqliteStore {
         Ok(known.then_some(!seen))
     }
 
-    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, sqlx::Error> {
+    async fn count_failures(&self, identity: &str, since: OffsetDateTime) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sessions_events WHERE identity = ? AND kind = 'failed_login' AND occurred_at > ?",
         )
@@ -585,12 +679,72 @@ impl SessionStore for SqliteStore {
         Ok(n as u64)
     }
 
+    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, StoreError> {
+        let identities = self.signed_in_as(user_id).await?;
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(history_sql(identities.len())))
+            .bind(user_id)
+            .bind(limit.saturating_add(offset))
+            .bind(limit)
+            .bind(offset);
+        for identity in identities {
+            q = q.bind(identity);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
+    }
+
+    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM sessions_events WHERE device_id = ? AND kind = 'login' ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        )
+        .bind(device_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(event).transpose()?)
+    }
+
+    async fn set_place(&self, session_id: Option<&str>, event_id: Option<&str>, p: &Place) -> Result<(), StoreError> {
+        let _turn = self.writes.lock().await;
+        let mut tx = self.pool.begin().await?;
+        if let Some(id) = session_id {
+            sqlx::query("UPDATE sessions SET country_code = ?, country_name = ?, region = ?, city = ? WHERE id = ?")
+                .bind(&p.country_code)
+                .bind(&p.country_name)
+                .bind(&p.region)
+                .bind(&p.city)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(id) = event_id {
+            unlock(&mut tx, "geo_backfill").await?;
+            sqlx::query(
+                "UPDATE sessions_events SET country_code = ?, country_name = ?, region = ?, city = ?, latitude = ?,
+                    longitude = ? WHERE id = ?",
+            )
+            .bind(&p.country_code)
+            .bind(&p.country_name)
+            .bind(&p.region)
+            .bind(&p.city)
+            .bind(p.latitude)
+            .bind(p.longitude)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            relock(&mut tx).await?;
+        }
+        Ok(tx.commit().await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl Triage for SqliteStore {
     async fn failures_by(
         &self,
         key: FailureKey,
         since: OffsetDateTime,
         page: &Page<FailureSort>,
-    ) -> Result<Vec<FailureGroup>, sqlx::Error> {
+    ) -> Result<Vec<FailureGroup>, StoreError> {
         let (group, other) = match key {
             FailureKey::Ip => ("ip_address", "identity"),
             FailureKey::Identity => ("identity", "ip_address"),
@@ -633,7 +787,7 @@ impl SessionStore for SqliteStore {
         &self,
         filter: &SessionFilter,
         page: &Page<SessionSort>,
-    ) -> Result<Vec<SessionRecord>, sqlx::Error> {
+    ) -> Result<Vec<SessionRecord>, StoreError> {
         let mut q = sqlx::QueryBuilder::<Sqlite>::new("SELECT * FROM sessions WHERE ");
         match filter.state {
             SessionState::Live => q.push("ended_at IS NULL"),
@@ -658,10 +812,10 @@ impl SessionStore for SqliteStore {
             .push(" OFFSET ")
             .push_bind(page.offset);
         let rows = q.build().fetch_all(&self.pool).await?;
-        rows.iter().map(record).collect()
+        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
     }
 
-    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, sqlx::Error> {
+    async fn new_device_logins(&self, since: OffsetDateTime, page: &Page<()>) -> Result<Vec<Event>, StoreError> {
         // The WHERE clause repeats the partial index's own, so the planner can use it.
         let sql = format!(
             "SELECT * FROM sessions_events
@@ -675,14 +829,14 @@ impl SessionStore for SqliteStore {
             .bind(page.offset)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(event).collect()
+        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
     }
 
     async fn by_country(
         &self,
         since: OffsetDateTime,
         page: &Page<CountrySort>,
-    ) -> Result<Vec<CountryCount>, sqlx::Error> {
+    ) -> Result<Vec<CountryCount>, StoreError> {
         let sql = format!(
             "SELECT country_code AS code, MAX(country_name) AS name, SUM(kind = 'login') AS logins,
                     SUM(kind = 'failed_login') AS failures, COUNT(DISTINCT user_id) AS users
@@ -711,7 +865,7 @@ impl SessionStore for SqliteStore {
             .collect()
     }
 
-    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, sqlx::Error> {
+    async fn per_hour(&self, since: OffsetDateTime) -> Result<Vec<HourCount>, StoreError> {
         // Read from the (kind, occurred_at) index alone: no table rows.
         let rows = sqlx::query(
             "SELECT occurred_at / 3600000 AS h, SUM(kind = 'login') AS logins, SUM(kind = 'failed_login') AS failures
@@ -732,197 +886,11 @@ impl SessionStore for SqliteStore {
             })
             .collect()
     }
+}
 
-    async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, sqlx::Error> {
-        let rows = sqlx::query(
-            // Two indexed branches instead of one OR, which would scan the whole trail; failures never carry a
-            // user id, so the branches cannot overlap. The failures branch names its index: with the sampled
-            // statistics `PRAGMA optimize` keeps, the planner once took (kind, occurred_at) instead and read every
-            // failure of the trail (0.7 s on 10 million events, BENCHMARKS.md).
-            "SELECT * FROM (
-                 SELECT * FROM sessions_events WHERE user_id = ?1
-                 UNION ALL
-                 SELECT * FROM sessions_events INDEXED BY sessions_events_identity_kind_time
-                 WHERE kind = 'failed_login' AND identity IN (
-                     SELECT identity FROM sessions_events
-                     WHERE user_id = ?1 AND kind = 'login' AND identity IS NOT NULL)
-             ) AS trail
-             ORDER BY occurred_at DESC, id DESC
-             LIMIT ?2 OFFSET ?3",
-        )
-        .bind(user_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(event).collect()
-    }
-
-    async fn last_login(&self, device_id: &str) -> Result<Option<Event>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT * FROM sessions_events WHERE device_id = ? AND kind = 'login' ORDER BY occurred_at DESC, id DESC LIMIT 1",
-        )
-        .bind(device_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(event).transpose()
-    }
-
-    async fn set_place(&self, session_id: Option<&str>, event_id: Option<&str>, p: &Place) -> Result<(), sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let mut tx = self.pool.begin().await?;
-        if let Some(id) = session_id {
-            sqlx::query("UPDATE sessions SET country_code = ?, country_name = ?, region = ?, city = ? WHERE id = ?")
-                .bind(&p.country_code)
-                .bind(&p.country_name)
-                .bind(&p.region)
-                .bind(&p.city)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(id) = event_id {
-            unlock(&mut tx, "geo_backfill").await?;
-            sqlx::query(
-                "UPDATE sessions_events SET country_code = ?, country_name = ?, region = ?, city = ?, latitude = ?,
-                    longitude = ? WHERE id = ?",
-            )
-            .bind(&p.country_code)
-            .bind(&p.country_name)
-            .bind(&p.region)
-            .bind(&p.city)
-            .bind(p.latitude)
-            .bind(p.longitude)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            relock(&mut tx).await?;
-        }
-        tx.commit().await
-    }
-
-    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, sqlx::Error> {
-        let rows = sqlx::query("SELECT * FROM sessions WHERE id > ? ORDER BY id LIMIT ?")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(record).collect()
-    }
-
-    async fn update_device(&self, r: &SessionRecord) -> Result<(), sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        sqlx::query(
-            "UPDATE sessions SET browser_name = ?, browser_version = ?, os_name = ?, os_version = ?, device_type = ?,
-                device_model = ?, app_name = ?, app_version = ?, app_build = ? WHERE id = ?",
-        )
-        .bind(&r.browser_name)
-        .bind(&r.browser_version)
-        .bind(&r.os_name)
-        .bind(&r.os_version)
-        .bind(&r.device_type)
-        .bind(&r.device_model)
-        .bind(&r.app_name)
-        .bind(&r.app_version)
-        .bind(&r.app_build)
-        .bind(&r.id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn rotate_token(&self, id: &str, token_digest: &str) -> Result<bool, sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let result = async {
-            let done = sqlx::query("UPDATE sessions SET token_digest = ? WHERE id = ? AND ended_at IS NULL")
-                .bind(token_digest)
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-            Ok(done.rows_affected() == 1)
-        }
-        .await;
-        self.announced(result, |done| *done)
-    }
-
-    async fn mark_reauthenticated(&self, id: &str, at: OffsetDateTime) -> Result<bool, sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let done = sqlx::query("UPDATE sessions SET reauthenticated_at = ? WHERE id = ? AND ended_at IS NULL")
-            .bind(ms(at))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn reauthenticated_at(&self, id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
-        let at: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT reauthenticated_at FROM sessions WHERE id = ? AND ended_at IS NULL")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(at.flatten().map(from_ms))
-    }
-
-    async fn expire_batch(
-        &self,
-        idle_before: Option<OffsetDateTime>,
-        created_before: Option<OffsetDateTime>,
-        limit: u32,
-        e: &Ending<'_>,
-    ) -> Result<Vec<Ended>, sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let result = async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let rows = sqlx::query(
-                "UPDATE sessions SET ended_at = ?, ended_reason = ?, ended_by = ?
-                 WHERE id IN (
-                     SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < ?
-                     UNION
-                     SELECT id FROM sessions WHERE ended_at IS NULL AND created_at < ?
-                     LIMIT ?)
-                 RETURNING *",
-            )
-            .bind(ms(e.at))
-            .bind(e.reason)
-            .bind(e.by)
-            .bind(idle_before.map_or(i64::MIN, ms))
-            .bind(created_before.map_or(i64::MIN, ms))
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
-            let rows = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
-            let ended = end_events(&mut tx, rows, e).await?;
-            tx.commit().await?;
-            Ok(ended)
-        }
-        .await;
-        self.announced(result, |ended| !ended.is_empty())
-    }
-
-    async fn users_over_cap(&self, cap: usize, limit: u32) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT user_id FROM sessions WHERE ended_at IS NULL GROUP BY user_id HAVING COUNT(*) > ? LIMIT ?",
-        )
-        .bind(cap as i64)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-    }
-
-    async fn prune(&self, user_id: &str, cap: usize, e: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        let result = async {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let ended = prune_in(&mut tx, user_id, None, cap, e).await?;
-            tx.commit().await?;
-            Ok(ended)
-        }
-        .await;
-        self.announced(result, |ended| !ended.is_empty())
-    }
-
-    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+#[async_trait::async_trait]
+impl Maintenance for SqliteStore {
+    async fn purge_ended(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError> {
         let deleted = {
             let _turn = self.writes.lock().await;
             sqlx::query("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at < ? LIMIT ?)")
@@ -936,7 +904,7 @@ impl SessionStore for SqliteStore {
         Ok(deleted)
     }
 
-    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, sqlx::Error> {
+    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError> {
         let deleted = {
             let _turn = self.writes.lock().await;
             let mut tx = self.pool.begin().await?;
@@ -956,7 +924,7 @@ impl SessionStore for SqliteStore {
         Ok(deleted)
     }
 
-    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), sqlx::Error> {
+    async fn forget(&self, user_id: &str, identities: &[String]) -> Result<(u64, u64), StoreError> {
         let identities = Value::from(identities.to_vec()).to_string();
         let erased = {
             let _turn = self.writes.lock().await;
@@ -1039,7 +1007,7 @@ impl SessionStore for SqliteStore {
         Ok(erased)
     }
 
-    async fn scrub_erased(&self) -> Result<(), sqlx::Error> {
+    async fn scrub_erased(&self) -> Result<(), StoreError> {
         {
             let _turn = self.writes.lock().await;
             let mut tx = self.pool.begin().await?;
@@ -1066,41 +1034,30 @@ impl SessionStore for SqliteStore {
                 break;
             }
             if std::time::Instant::now() >= deadline {
-                return Err(sqlx::Error::Io(std::io::Error::other(
+                return Err(StoreError::unavailable(
                     "readers kept the WAL busy: it still holds erased data until a checkpoint can truncate it",
-                )));
+                ));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         Ok(())
     }
 
-    fn watch_endings(&self, _: std::sync::Arc<dyn Fn(super::Invalidation) + Send + Sync>) -> super::Watch {
-        match &self.endings {
-            Some(path) => super::Watch::File(path.to_path_buf()),
-            // In memory: no other process can open it.
-            None => super::Watch::SingleWriter,
-        }
-    }
-
-    async fn set_not_before(&self, user_id: &str, at: OffsetDateTime) -> Result<(), sqlx::Error> {
-        let _turn = self.writes.lock().await;
-        sqlx::query(
-            "INSERT INTO sessions_not_before (user_id, not_before) VALUES (?, ?)
-             ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before)",
-        )
-        .bind(user_id)
-        .bind(ms(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn not_before(&self, user_id: &str) -> Result<Option<OffsetDateTime>, sqlx::Error> {
-        let at: Option<i64> = sqlx::query_scalar("SELECT not_before FROM sessions_not_before WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
+    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM sessions WHERE id > ? ORDER BY id LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
             .await?;
-        Ok(at.map(from_ms))
+        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+    }
+
+    async fn update_device(&self, r: &SessionRecord) -> Result<(), StoreError> {
+        let _turn = self.writes.lock().await;
+        bind_all(sqlx::query(SQL.update_device.as_str()), columns::device_cells(r))
+            .bind(&r.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

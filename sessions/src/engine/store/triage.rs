@@ -42,7 +42,7 @@ impl<S: Default> Page<S> {
     }
 }
 
-/// Orders for groups of failed sign-ins ([`super::SessionStore::failures_by`]).
+/// Orders for groups of failed sign-ins ([`super::Triage::failures_by`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FailureSort {
     #[default]
@@ -70,7 +70,7 @@ impl FailureSort {
     }
 }
 
-/// Which registry rows an operator lists ([`super::SessionStore::find_sessions`]). Empty fields match everything.
+/// Which registry rows an operator lists ([`super::Triage::find_sessions`]). Empty fields match everything.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionFilter {
     /// Only this account's rows.
@@ -136,7 +136,7 @@ impl SessionSort {
     }
 }
 
-/// Sign-ins and failed sign-ins from one country ([`super::SessionStore::by_country`]).
+/// Sign-ins and failed sign-ins from one country ([`super::Triage::by_country`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CountryCount {
     /// `None` for addresses the geolocation database does not place (or private ones).
@@ -176,7 +176,7 @@ impl CountrySort {
     }
 }
 
-/// Sign-ins and failed sign-ins in one clock hour (UTC) ([`super::SessionStore::per_hour`]).
+/// Sign-ins and failed sign-ins in one clock hour (UTC) ([`super::Triage::per_hour`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HourCount {
     /// The start of the hour.
