@@ -91,6 +91,7 @@ export async function openDevices(page: Page, js = true) {
   await expect(page.getByRole("heading", { name: "Your devices" })).toBeVisible();
 }
 
+/** The device rows a person sees (a logged-out row stays in the page, hidden). */
 export function devices(page: Page) {
-  return page.locator("li.sessions-device");
+  return page.locator("li.sessions-device:visible");
 }

@@ -62,6 +62,8 @@ for (const js of [true, false]) {
     // appends an empty query).
     await expect(devices(a)).toHaveCount(1);
     await expect(a).toHaveURL(/\/account\/security\??$/);
+    // In islands mode the button's island announces it with the words the server wrote for it.
+    if (js) await expect(a.getByRole("status")).toHaveText("That device has been logged out.");
 
     // B's very next request is signed out, and the host's own guard sends it to its login page.
     await b.goto("/account/security");

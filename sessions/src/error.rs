@@ -70,19 +70,33 @@ impl ApiError {
 
     /// The message to show the user, in their language.
     pub fn message(&self, i18n: I18n) -> String {
+        i18n.try_t(self.message_key()).unwrap_or_else(|| i18n.t("error-generic"))
+    }
+
+    /// Every key [`ApiError::message_key`] answers with for our own errors (a host may add its own `error-…` keys).
+    pub const MESSAGE_KEYS: &'static [&'static str] = &[
+        "error-unauthorized",
+        "error-not-found",
+        "error-cannot-revoke-current",
+        "error-reauth-required",
+        "error-unavailable",
+        "error-bad-request",
+        "error-overloaded",
+        "error-generic",
+    ];
+
+    /// The Fluent key of [`ApiError::message`].
+    pub fn message_key(&self) -> &str {
         match self {
-            ApiError::Unauthorized => i18n.t("error-unauthorized"),
-            ApiError::NotFound => i18n.t("error-not-found"),
-            ApiError::CannotRevokeCurrent => i18n.t("error-cannot-revoke-current"),
-            ApiError::ReauthRequired => i18n.t("error-reauth-required"),
-            ApiError::Unavailable => i18n.t("error-unavailable"),
+            ApiError::Unauthorized => "error-unauthorized",
+            ApiError::NotFound => "error-not-found",
+            ApiError::CannotRevokeCurrent => "error-cannot-revoke-current",
+            ApiError::ReauthRequired => "error-reauth-required",
+            ApiError::Unavailable => "error-unavailable",
             // The key may come from the URL (`?__err=` after a form post without JavaScript): show only our own
             // error messages, never text a link chose.
-            ApiError::Invalid(key) | ApiError::TooMany(key, _) => match key.starts_with("error-") {
-                true => i18n.try_t(key).unwrap_or_else(|| i18n.t("error-generic")),
-                false => i18n.t("error-generic"),
-            },
-            ApiError::ServerFn(_) => i18n.t("error-generic"),
+            ApiError::Invalid(key) | ApiError::TooMany(key, _) if key.starts_with("error-") => key,
+            ApiError::Invalid(_) | ApiError::TooMany(..) | ApiError::ServerFn(_) => "error-generic",
         }
     }
 }

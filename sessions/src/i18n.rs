@@ -136,9 +136,10 @@ pub fn provide_i18n() -> I18n {
     i18n
 }
 
-/// The page language provided by [`provide_i18n`] (the default language when none was).
+/// The page language provided by [`provide_i18n`]; where none was (an island hydrating in the browser sees none of
+/// the app's context), the language the page was rendered in.
 pub fn use_i18n() -> I18n {
-    use_context::<I18n>().unwrap_or_default()
+    use_context::<I18n>().unwrap_or_else(detect)
 }
 
 #[cfg(feature = "ssr")]

@@ -1,7 +1,8 @@
 //! A second host site, built only from leptos-sessions' public API (nothing from the demo module): its own
 //! accounts, layout, routes and login handler, with the devices section mounted in its `/account/security` page in a
-//! dark theme. Server-rendered and hydrated like any Leptos site: `src/main.rs` is the server (feature `ssr`), and
-//! this crate compiled with `hydrate` is the browser bundle.
+//! dark theme. Server-rendered in Leptos's islands mode: only the devices section's buttons are interactive, so the
+//! browser bundle (this crate compiled with `hydrate`) holds their code and nothing else; `src/main.rs` is the server
+//! (feature `ssr`).
 //!
 //! Run: `scripts/host-site.sh` and open http://127.0.0.1:3200 (sign in as ada@example.com or grace@example.com,
 //! password `correct horse battery staple`). The Playwright test `end2end/tests/host.spec.ts` drives it.
@@ -135,17 +136,15 @@ fn AccountNav() -> impl IntoView {
     }
 }
 
-/// The site's root component: what the server renders and the browser hydrates.
+/// The site's root component, rendered on the server only: the site runs in islands mode, so the browser
+/// hydrates the devices section (an island) and nothing else.
 #[component]
 pub fn HostApp() -> impl IntoView {
-    // The section's strings follow Accept-Language; in the browser this reads the language the server rendered.
+    // The section's strings follow Accept-Language.
     leptos_sessions::i18n::provide_i18n();
-    // Browser tests wait for this marker before clicking, so they never race hydration.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <Router>
-            <header class="host-bar" data-hydrated=move || hydrated.get().to_string()>
+            <header class="host-bar">
                 <a href="/" class="host-brand">"Host Co."</a>
                 <AccountNav/>
             </header>
@@ -157,8 +156,18 @@ pub fn HostApp() -> impl IntoView {
                     <Route path=path!("/account/security/history") view=SecurityHistoryPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
+            <Hydrated/>
         </Router>
     }
+}
+
+/// Browser tests wait for this marker before clicking, so they never race hydration. Islands hydrate in the
+/// order of the page, so the last one marks them all.
+#[island]
+fn Hydrated() -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! { <span hidden data-hydrated=move || hydrated.get().to_string()></span> }
 }
 
 /// The HTML document around [`HostApp`].
@@ -173,7 +182,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>"Host Co."</title>
                 <link rel="stylesheet" href="/assets/sessions.css"/>
                 <link rel="stylesheet" href="/assets/host.css"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
             </head>
             <body>
                 <HostApp/>
@@ -207,6 +216,6 @@ button { font: inherit; margin-top: 0.75rem; }
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(HostApp);
+    leptos::mount::hydrate_islands();
 }
 // ANCHOR_END: hydrate

@@ -30,6 +30,7 @@ revoked-others = { $count ->
     [one] One other session has been signed out.
    *[other] { $count } other sessions have been signed out.
 }
+revoked-others-more = The other sessions have been signed out.
 
 device-name = { $browser } { $version } on { $os }
 device-name-no-version = { $browser } on { $os }

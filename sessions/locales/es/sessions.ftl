@@ -30,6 +30,7 @@ revoked-others = { $count ->
     [one] Se ha cerrado otra sesión.
    *[other] Se han cerrado { $count } sesiones más.
 }
+revoked-others-more = Se han cerrado las demás sesiones.
 
 device-name = { $browser } { $version } en { $os }
 device-name-no-version = { $browser } en { $os }

@@ -71,9 +71,9 @@ pub fn LoginHistory(
     }
 }
 
-/// The newest events, refreshed whenever `refresh` changes (the devices section passes its actions' versions).
+/// The newest events, refreshed whenever `refresh` changes (the devices section counts its buttons' changes).
 #[component]
-pub(crate) fn RecentHistory(limit: u32, see_all: Option<String>, refresh: Signal<(usize, usize)>) -> impl IntoView {
+pub(crate) fn RecentHistory(limit: u32, see_all: Option<String>, refresh: Signal<usize>) -> impl IntoView {
     let i18n = use_i18n();
     let history = Resource::new(move || refresh.get(), move |_| login_history(0, Some(limit)));
     view! {

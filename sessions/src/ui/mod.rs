@@ -1,5 +1,6 @@
-//! Leptos components of the library. They render `view` data only, never engine types.
+//! Leptos components of the library. They render `data` types only, never engine types.
 
+mod device_list;
 mod devices;
 mod history;
 mod icons;

@@ -1,0 +1,243 @@
+//! The interactive list of devices, a Leptos island. In a host in islands mode it is all of the devices section the
+//! browser runs, so every word it shows comes in its props, written on the server: the browser bundle carries no
+//! message catalogue and no date or device-name formatting.
+
+// The #[island] macro's browser entry point keeps the island's reactive owner alive by forgetting it.
+#![allow(clippy::mem_forget)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::icons::DeviceIcon;
+use crate::api::{RevokeDevice, RevokeOtherDevices};
+use crate::error::ApiError;
+
+/// One device, as the list shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct Row {
+    pub(super) id: String,
+    pub(super) current: bool,
+    /// The device type, for the icon; `kind_label` says it in words.
+    pub(super) kind: String,
+    pub(super) kind_label: String,
+    pub(super) name: String,
+    /// How the session started, when that is not a password ("Passkey", "GitHub").
+    pub(super) method: Option<String>,
+    /// The flag, if any, and "London, United Kingdom".
+    pub(super) place: Option<(Option<String>, String)>,
+    /// The address, and its tooltip.
+    pub(super) ip: Option<(String, String)>,
+    pub(super) activity: String,
+    pub(super) active_now: bool,
+    pub(super) signed_in: String,
+    pub(super) signed_in_iso: String,
+    /// "Log out Chrome 137 on macOS", for screen readers.
+    pub(super) log_out_label: String,
+}
+
+/// The words every row or the list as a whole may show, in the page's language.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct Texts {
+    pub(super) this_device: String,
+    pub(super) log_out: String,
+    pub(super) method_title: String,
+    pub(super) location_title: String,
+    pub(super) revoked_one: String,
+    pub(super) sign_out_others: String,
+    pub(super) hint: String,
+    pub(super) empty: String,
+    pub(super) confirm_link: String,
+    /// "N other sessions have been signed out", for N from 0 to the number of other devices listed.
+    pub(super) others_done: Vec<String>,
+    /// The same without a number, for when more were signed out than the page listed.
+    pub(super) others_done_more: String,
+    /// Each error message by its Fluent key ([`ApiError::message_key`]).
+    pub(super) errors: Vec<(String, String)>,
+}
+
+impl Texts {
+    fn error(&self, e: &ApiError) -> String {
+        let find = |key: &str| self.errors.iter().find(|(k, _)| k == key).map(|(_, text)| text.clone());
+        find(e.message_key()).or_else(|| find("error-generic")).unwrap_or_default()
+    }
+
+    fn others_done(&self, n: u64) -> String {
+        usize::try_from(n).ok().and_then(|n| self.others_done.get(n)).unwrap_or(&self.others_done_more).clone()
+    }
+}
+
+/// Counts the changes the list made, where it shares [`super::DevicesSection`]'s context (a host hydrating the
+/// whole page), so the recent history below it refreshes.
+#[derive(Clone, Copy)]
+pub(super) struct Changes(pub(super) RwSignal<usize>);
+
+/// What every row reports to: the outcome to announce, and who is gone.
+#[derive(Clone, Copy)]
+struct ListState {
+    status: RwSignal<Option<Result<String, ApiError>>>,
+    gone: RwSignal<Vec<String>>,
+    all_others_gone: RwSignal<bool>,
+}
+
+impl ListState {
+    fn report(self, outcome: Result<String, ApiError>) {
+        let done = outcome.is_ok();
+        self.status.set(Some(outcome));
+        if done {
+            if let Some(changes) = use_context::<Changes>() {
+                changes.0.update(|n| *n += 1);
+            }
+        }
+    }
+}
+
+/// The devices, "Log out" on each other one, "sign out everywhere else", and what happened.
+#[island]
+pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<String>) -> impl IntoView {
+    let texts = StoredValue::new(texts);
+    let state = ListState {
+        status: RwSignal::new(None),
+        gone: RwSignal::new(Vec::new()),
+        all_others_gone: RwSignal::new(false),
+    };
+    let others = rows.iter().filter(|r| !r.current).count();
+    let revoke_others = ServerAction::<RevokeOtherDevices>::new();
+    Effect::new(move |_| {
+        if let Some(outcome) = revoke_others.value().get() {
+            if outcome.is_ok() {
+                state.all_others_gone.set(true);
+            }
+            state.report(outcome.map(|n| texts.with_value(|t| t.others_done(n))));
+        }
+    });
+    // The session may have ended under us (revoked elsewhere): reload so the host's sign-in redirect takes over.
+    Effect::new(move |_| {
+        if matches!(state.status.get(), Some(Err(ApiError::Unauthorized))) {
+            reload();
+        }
+    });
+
+    let status = move || match state.status.get()? {
+        Ok(done) => Some(view! { <p class="sessions-notice" role="status">{done}</p> }.into_any()),
+        Err(e) => {
+            let link = matches!(e, ApiError::ReauthRequired).then(|| reauth_href.clone()).flatten().map(|href| {
+                let href = format!("{href}?next={}", current_path());
+                view! { " " <a href=href>{texts.with_value(|t| t.confirm_link.clone())}</a> }
+            });
+            let message = texts.with_value(|t| t.error(&e));
+            Some(view! { <p class="sessions-error" role="alert">{message} {link}</p> }.into_any())
+        }
+    };
+    let none_left = Memo::new(move |_| state.all_others_gone.get() || state.gone.with(Vec::len) >= others);
+    let rows = rows.into_iter().map(|row| view! { <DeviceRow row texts state/> }).collect_view();
+    view! {
+        <div aria-live="polite">{status}</div>
+        <ul class="sessions-list" aria-labelledby="sessions-devices-title">{rows}</ul>
+        <Show when=move || none_left.get()>
+            <p class="sessions-empty">{texts.with_value(|t| t.empty.clone())}</p>
+        </Show>
+        <Show when=move || !none_left.get()>
+            <div class="sessions-others">
+                <ActionForm action=revoke_others>
+                    <button type="submit" class="sessions-button sessions-button-danger">
+                        {texts.with_value(|t| t.sign_out_others.clone())}
+                    </button>
+                </ActionForm>
+                <p class="sessions-hint">{texts.with_value(|t| t.hint.clone())}</p>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn DeviceRow(row: Row, texts: StoredValue<Texts>, state: ListState) -> impl IntoView {
+    let revoke = ServerAction::<RevokeDevice>::new();
+    let id = row.id.clone();
+    Effect::new(move |_| {
+        if let Some(outcome) = revoke.value().get() {
+            if outcome.is_ok() {
+                state.gone.update(|gone| gone.push(id.clone()));
+            }
+            state.report(outcome.map(|()| texts.with_value(|t| t.revoked_one.clone())));
+        }
+    });
+    let current = row.current;
+    let id = row.id.clone();
+    let shown = Memo::new(move |_| current || !(state.all_others_gone.get() || state.gone.with(|g| g.contains(&id))));
+    let row = StoredValue::new(row);
+    view! {
+        <Show when=move || shown.get()>
+            {move || row.with_value(|row| view! { <DeviceItem row=row.clone() texts revoke/> })}
+        </Show>
+    }
+}
+
+#[component]
+fn DeviceItem(row: Row, texts: StoredValue<Texts>, revoke: ServerAction<RevokeDevice>) -> impl IntoView {
+    let t = texts.get_value();
+    let method = row
+        .method
+        .map(|label| view! { <span class="sessions-badge sessions-badge-method" title=t.method_title.clone()>{label}</span> });
+    let place = row.place.map(|(flag, label)| {
+        view! {
+            <span class="sessions-place" title=t.location_title.clone()>
+                {flag.map(|f| view! { <span class="sessions-flag" aria-hidden="true">{f}" "</span> })}
+                {label}
+            </span>
+            " · "
+        }
+    });
+    let ip = row.ip.map(|(ip, title)| view! { <span class="sessions-ip" title=title>{ip}</span> " · " });
+    let id = row.id.clone();
+    let action = if row.current {
+        view! { <span class="sessions-badge sessions-badge-current">{t.this_device.clone()}</span> }.into_any()
+    } else {
+        view! {
+            <ActionForm action=revoke attr:class="sessions-revoke">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="sessions-button sessions-button-secondary" aria-label=row.log_out_label>
+                    {t.log_out.clone()}
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    };
+    view! {
+        <li class="sessions-device" class:is-current=row.current data-device-id=row.id>
+            <span class="sessions-device-icon" title=row.kind_label>
+                <DeviceIcon kind=row.kind/>
+            </span>
+            <div class="sessions-device-body">
+                <p class="sessions-device-name">{row.name} {method}</p>
+                <p class="sessions-device-meta">
+                    {place}
+                    {ip}
+                    <span class:is-active=row.active_now>{row.activity}</span>
+                    " · "
+                    <time datetime=row.signed_in_iso>{row.signed_in}</time>
+                </p>
+            </div>
+            <div class="sessions-device-action">{action}</div>
+        </li>
+    }
+}
+
+/// The page the section is on, for coming back after confirming the password.
+fn current_path() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        window().location().pathname().unwrap_or_else(|_| "/".into())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos_router::hooks::use_location().pathname.get_untracked()
+    }
+}
+
+/// Reloads the page (in the browser), so the host's sign-in redirect takes over once the session has ended.
+pub(super) fn reload() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().reload();
+    }
+}
