@@ -1,6 +1,7 @@
 // Page-load benchmark: how long the sign-in page, the devices page and the security console take to paint and to
 // become interactive (hydrated), from a cold cache, on a desktop and on a slow-4G phone, in Debian's Chromium.
 //   node end2end/pageload.mjs            (scripts/bench.sh pageload starts the server and sets the variables)
+//   E2E_SITE=host: the example host site instead (islands mode): its log-in page and its devices page
 //   node end2end/pageload.mjs --smoke    one load per row, to check the script works
 //   node end2end/pageload.mjs --identity asks for everything uncompressed: the site as it was before it compressed
 // Reads BASE_URL, E2E_SERVER_BIN (its CLI grants the console) and SESSIONS_DATABASE_URL / SESSIONS_SECRET_KEY.
@@ -16,32 +17,47 @@ const profiles = {
   desktop: null,
   "slow 4G": { latency: 150, download: (1.6e6 / 8) | 0, upload: (750e3 / 8) | 0, cpu: 4 },
 };
-const pages = [
-  { name: "sign-in", path: "/signin", signedIn: false },
-  { name: "devices", path: "/settings/sessions", signedIn: true },
-  { name: "security console", path: "/admin/sessions", signedIn: true },
-];
+const host = process.env.E2E_SITE === "host";
+const pages = host
+  ? [
+      { name: "host log-in", path: "/login", signedIn: false },
+      { name: "host devices", path: "/account/security", signedIn: true },
+    ]
+  : [
+      { name: "sign-in", path: "/signin", signedIn: false },
+      { name: "devices", path: "/settings/sessions", signedIn: true },
+      { name: "security console", path: "/admin/sessions", signedIn: true },
+    ];
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
 });
 
-// One account, made an administrator the way an operator would, whose cookies each cold visit starts with.
-const email = `pageload-${Date.now()}@example.com`;
+// One account whose cookies each cold visit starts with: on the demo, a new one made an administrator the way an
+// operator would; on the host site, one of its two fixed accounts.
 const setup = await browser.newContext();
 const form = await setup.newPage();
-await form.goto(`${base}/signup`);
-await form.locator('[data-hydrated="true"]').waitFor();
-await form.getByLabel("Email").fill(email);
-await form.getByLabel("Password").fill("correct horse battery");
-await form.getByRole("button", { name: "Create account" }).click();
-await form.waitForURL(/\/$/);
+if (host) {
+  await form.goto(`${base}/login`);
+  await form.getByLabel("Email").fill("ada@example.com");
+  await form.getByLabel("Password").fill("correct horse battery staple");
+  await form.getByRole("button", { name: "Log in" }).click();
+  await form.waitForURL(/\/account\/security$/);
+} else {
+  const email = `pageload-${Date.now()}@example.com`;
+  await form.goto(`${base}/signup`);
+  await form.locator('[data-hydrated="true"]').waitFor();
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Password").fill("correct horse battery");
+  await form.getByRole("button", { name: "Create account" }).click();
+  await form.waitForURL(/\/$/);
+  execFileSync(process.env.E2E_SERVER_BIN ?? "target/release/server", ["admin", "grant", email], {
+    env: { ...process.env, RUST_LOG: "error" },
+  });
+}
 const cookies = await setup.cookies();
 await setup.close();
-execFileSync(process.env.E2E_SERVER_BIN ?? "target/release/server", ["admin", "grant", email], {
-  env: { ...process.env, RUST_LOG: "error" },
-});
 
 /** One cold load: a fresh context (empty cache), throttled as `profile` says. Milliseconds since navigation start. */
 async function load(path, signedIn, profile) {

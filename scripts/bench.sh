@@ -81,6 +81,9 @@ if run pageload; then
   say "page load from a cold cache, desktop and slow 4G (Chromium, median of 5)"
   scripts/build.sh
   E2E_RUN="node pageload.mjs" scripts/e2e.sh
+  # The example host site in islands mode: its shipped bundle, served by its (debug) server.
+  SESSIONS_WASM_PROFILE=wasm-release scripts/host-site.sh --build
+  E2E_SITE=host SESSIONS_HOST_SITE_BUILT=1 E2E_RUN="node pageload.mjs" scripts/e2e.sh
 fi
 if run layer; then
   say "layer cost in process (criterion)"
