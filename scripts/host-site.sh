@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the example host site (examples/host-site): its browser bundle into target/host-site/pkg, then its server.
-# `scripts/host-site.sh` builds and runs it on http://127.0.0.1:3200; `--build` only builds.
+# `scripts/host-site.sh` builds and runs it on http://127.0.0.1:3200; `--build` only builds. In islands mode, or
+# hydrating the whole page with HOST_SITE_WHOLE_PAGE=1 (the cargo feature `whole-page`, server and bundle alike).
 # Its own cargo invocations, so leptos-sessions is compiled as a host would compile it: `ssr` for the server and
 # `hydrate` for the browser, never the demo.
 set -euo pipefail
@@ -8,7 +9,8 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 
 say "building the host site's browser bundle (wasm)"
-cargo build --locked -p host-site --lib --features hydrate --target wasm32-unknown-unknown \
+mode=${HOST_SITE_WHOLE_PAGE:+,whole-page}
+cargo build --locked -p host-site --lib --features "hydrate$mode" --target wasm32-unknown-unknown \
   --profile "$SESSIONS_WASM_PROFILE" --target-dir target/front
 wasm=target/front/wasm32-unknown-unknown/$SESSIONS_WASM_PROFILE/host_site.wasm
 pkg=target/host-site/pkg
@@ -26,6 +28,6 @@ fi
 # Content-hashed copies, precompressed, and the hash file the server reads (leptos_sessions::assets).
 [ target/host-site/hash.txt -nt "$pkg/host.wasm" ] || node scripts/assets.mjs "$pkg" host target/host-site/hash.txt
 say "building the host site's server"
-cargo build --locked -p host-site --features ssr --bin host-site
+cargo build --locked -p host-site --features "ssr$mode" --bin host-site
 [ "${1:-}" = --build ] && exit 0
 exec target/debug/host-site

@@ -93,4 +93,9 @@ say "browser tests on PostgreSQL with two server instances"
 E2E_BACKEND=postgres scripts/e2e.sh tests/instances.spec.ts tests/devices.spec.ts
 say "cargo doc (built beside the browser suites)"
 finish host-and-doc.log "$host_and_doc"
+# The demo and the example site run in islands mode; the library's components must work in a host that hydrates the
+# whole page too: the example site again, built that way (only its own crate recompiles).
+say "the example host site hydrating the whole page"
+HOST_SITE_WHOLE_PAGE=1 scripts/host-site.sh --build
+E2E_SITE=host SESSIONS_HOST_SITE_BUILT=1 scripts/e2e.sh tests/host.spec.ts
 say "all tests passed"

@@ -116,7 +116,10 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         UsersError::Busy(_) => overloaded(),
         other => unavailable(other),
     })?;
-    leptos_sessions::context::password_changed().await
+    leptos_sessions::context::password_changed().await?;
+    // The page says so from its URL: the form posts without JavaScript.
+    leptos_axum::redirect("/settings/password?changed=1");
+    Ok(())
 }
 
 /// The confirm-password step before logging out devices ("sudo mode").

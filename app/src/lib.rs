@@ -1,6 +1,6 @@
 #![recursion_limit = "256"]
 //! The demo site: a complete small app (sign up, sign in, settings, the security console) built on the public API
-//! of `leptos-sessions` only. `server/` serves it, `frontend/` hydrates it.
+//! of `leptos-sessions` only. `server/` serves it, `frontend/` hydrates its islands.
 
 pub mod admin;
 pub mod alerts;
@@ -11,6 +11,7 @@ pub mod guard;
 pub mod hashing;
 #[cfg(feature = "ssr")]
 pub mod headers;
+mod hydrated;
 mod layout;
 #[cfg(feature = "ssr")]
 pub mod limit;
@@ -62,7 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -72,19 +73,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The demo application's root component (also the hydration entry point).
+/// The demo application's root component, rendered on the server: the site runs in islands mode, so the browser
+/// runs the devices list and nothing else, and every form here posts without JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
     add_messages();
     provide_meta_context();
     let i18n = provide_i18n();
-    // Browser tests wait for this marker before clicking, so they never race hydration.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <Title text=i18n.t("app-name")/>
         <Router>
-            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+            <div class="app">
                 // In-order streaming: every page is complete HTML without JavaScript (no out-of-order swaps).
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder/>
@@ -98,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/sessions") view=admin::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </div>
+            <hydrated::Hydrated/>
         </Router>
     }
 }

@@ -84,6 +84,9 @@ test("revoking a device shows as a revoked session in history", async ({ browser
   await signIn(b, email);
   await openDevices(a);
   await devices(a).filter({ hasText: "Firefox 139 on Windows" }).getByRole("button", { name: "Log out" }).click();
+  await expect(a.getByRole("status")).toContainText("That device has been logged out.");
+  // The demo runs in islands mode: the recent history below the list is server-rendered, so the next load shows it.
+  await a.reload();
   const revoked = recent(a).filter({ hasText: "Session revoked" });
   await expect(revoked).toHaveCount(1);
   await expect(revoked).toContainText("(logged out from another device)");
@@ -108,6 +111,8 @@ test("too many attempts are refused and recorded as rate limited", async ({ brow
   expect(messages.slice(0, 4).every((m) => m.includes("don't match"))).toBe(true);
   expect(messages[5]).toBe("Too many attempts. Wait a minute, then try again.");
   // Even the right password waits while the bucket is empty.
+  // (The form came back from a plain post: the browser keeps neither field.)
+  await attacker.getByLabel("Email").fill(email);
   await attacker.getByLabel("Password").fill(PASSWORD);
   await attacker.getByRole("button", { name: "Sign in" }).click();
   await expect(attacker.getByRole("alert")).toHaveText("Too many attempts. Wait a minute, then try again.");

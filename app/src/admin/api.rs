@@ -220,19 +220,27 @@ pub async fn admin_history(email: String, page: Option<u32>) -> Result<UserHisto
 /// Ends one session of any user; recorded in the trail as `admin_revoked` by `admin:<id>`.
 #[server(endpoint = "demo/admin/revoke")]
 pub async fn admin_revoke(user_id: String, id: String) -> Result<(), ApiError> {
+    let back = gate::console_url();
     let admin = gate::admin().await?;
     gate::recently_confirmed(&admin).await?;
     leptos_sessions::context::respond(
         admin.sessions.end_session(user_id.trim(), id.trim(), "admin_revoked", Some(&admin.actor)).await,
-    )
+    )?;
+    leptos_axum::redirect(&gate::with_outcome(&back, "one", None));
+    Ok(())
 }
 
 /// Ends every session of a user; returns how many.
 #[server(endpoint = "demo/admin/revoke-all")]
 pub async fn admin_revoke_all(user_id: String) -> Result<u64, ApiError> {
+    let back = gate::console_url();
     let admin = gate::admin().await?;
     gate::recently_confirmed(&admin).await?;
-    leptos_sessions::context::respond(admin.sessions.end_all(user_id.trim(), "admin_revoked", Some(&admin.actor)).await)
+    let ended = leptos_sessions::context::respond(
+        admin.sessions.end_all(user_id.trim(), "admin_revoked", Some(&admin.actor)).await,
+    )?;
+    leptos_axum::redirect(&gate::with_outcome(&back, "all", Some(ended)));
+    Ok(ended)
 }
 
 #[cfg(feature = "ssr")]
@@ -266,6 +274,33 @@ mod gate {
         }
         let actor = format!("admin:{}", current.user_id);
         Ok(Admin { sessions, users, current, actor })
+    }
+
+    /// The console view the form was posted from (its filters), from the same-origin `Referer`; the console's first
+    /// view without one. Read before the first `.await`, like every context.
+    pub fn console_url() -> String {
+        let referer = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.headers.get(http::header::REFERER)?.to_str().ok().map(str::to_owned));
+        referer
+            .and_then(|url| {
+                let path = url.split_once("://").map(|(_, rest)| rest)?;
+                let path = &path[path.find('/')?..];
+                (path == "/admin/sessions" || path.starts_with("/admin/sessions?")).then(|| path.to_owned())
+            })
+            .unwrap_or_else(|| "/admin/sessions".to_owned())
+    }
+
+    /// `url` with `done` (and `count`) in place of any earlier outcome: the console says what happened from its URL,
+    /// as a form posted without JavaScript comes back to it.
+    pub fn with_outcome(url: &str, done: &str, count: Option<u64>) -> String {
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut pairs: Vec<&str> =
+            query.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=") && !p.starts_with("count=")).collect();
+        let done = format!("done={done}");
+        pairs.push(&done);
+        let count = count.map(|n| format!("count={n}"));
+        pairs.extend(count.as_deref());
+        format!("{path}?{}", pairs.join("&"))
     }
 
     /// Ending other people's sessions is destructive: it needs a recently confirmed password, like the devices page.

@@ -43,7 +43,7 @@ pub fn SessionsTab(query: Memo<Query>) -> impl IntoView {
         let one = revoke.value().get().map(|r| r.map(|()| i18n.t("admin-revoked-one")));
         let all = revoke_all.value().get().map(|r| r.map(|n| i18n.t_with("admin-revoked-all", &[("count", n.into())])));
         let latest = if last_was_all.get() { all.or(one) } else { one.or(all) };
-        Some(match latest? {
+        Some(match latest.or_else(|| done_from_url(i18n).map(Ok))? {
             Ok(done) => view! { <p class="sessions-notice" role="status">{done}</p> }.into_any(),
             Err(ApiError::ReauthRequired) => view! {
                 <p class="sessions-error" role="alert">
@@ -91,6 +91,19 @@ pub fn SessionsTab(query: Memo<Query>) -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// What the last revoke did, from the URL it came back to (`?done=one`, `?done=all&count=N`).
+fn done_from_url(i18n: I18n) -> Option<String> {
+    let params = leptos_router::hooks::use_query_map().read_untracked();
+    match params.get("done").as_deref() {
+        Some("one") => Some(i18n.t("admin-revoked-one")),
+        Some("all") => {
+            let count = params.get("count").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+            Some(i18n.t_with("admin-revoked-all", &[("count", count.into())]))
+        }
+        _ => None,
     }
 }
 

@@ -1,8 +1,8 @@
 //! A second host site, built only from leptos-sessions' public API (nothing from the demo module): its own
 //! accounts, layout, routes and login handler, with the devices section mounted in its `/account/security` page in a
-//! dark theme. Server-rendered in Leptos's islands mode: only the devices section's buttons are interactive, so the
-//! browser bundle (this crate compiled with `hydrate`) holds their code and nothing else; `src/main.rs` is the server
-//! (feature `ssr`).
+//! dark theme. Server-rendered in Leptos's islands mode: only the devices list is interactive, so the browser bundle
+//! (this crate compiled with `hydrate`) holds its code and nothing else; `src/main.rs` is the server (feature `ssr`).
+//! Built with the `whole-page` feature as well, it hydrates the whole page instead (the browser suite runs both).
 //!
 //! Run: `scripts/host-site.sh` and open http://127.0.0.1:3200 (sign in as ada@example.com or grace@example.com,
 //! password `correct horse battery staple`). The Playwright test `end2end/tests/host.spec.ts` drives it.
@@ -136,8 +136,8 @@ fn AccountNav() -> impl IntoView {
     }
 }
 
-/// The site's root component, rendered on the server only: the site runs in islands mode, so the browser
-/// hydrates the devices section (an island) and nothing else.
+/// The site's root component. In islands mode it is rendered on the server only and the browser hydrates the devices
+/// list (an island) alone; built with `whole-page`, the browser hydrates all of it.
 #[component]
 pub fn HostApp() -> impl IntoView {
     // The section's strings follow Accept-Language.
@@ -170,6 +170,9 @@ fn Hydrated() -> impl IntoView {
     view! { <span hidden data-hydrated=move || hydrated.get().to_string()></span> }
 }
 
+/// Islands, unless built with the `whole-page` feature.
+const ISLANDS: bool = !cfg!(feature = "whole-page");
+
 /// The HTML document around [`HostApp`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let i18n = leptos_sessions::i18n::provide_i18n();
@@ -182,7 +185,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>"Host Co."</title>
                 <link rel="stylesheet" href="/assets/sessions.css"/>
                 <link rel="stylesheet" href="/assets/host.css"/>
-                <HydrationScripts options islands=true/>
+                <HydrationScripts options islands=ISLANDS/>
             </head>
             <body>
                 <HostApp/>
@@ -216,6 +219,10 @@ button { font: inherit; margin-top: 0.75rem; }
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_islands();
+    if cfg!(feature = "whole-page") {
+        leptos::mount::hydrate_body(HostApp);
+    } else {
+        leptos::mount::hydrate_islands();
+    }
 }
 // ANCHOR_END: hydrate
