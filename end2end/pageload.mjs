@@ -47,7 +47,7 @@ if (host) {
 } else {
   const email = `pageload-${Date.now()}@example.com`;
   await form.goto(`${base}/signup`);
-  await form.locator('[data-hydrated="true"]').waitFor();
+  await form.locator('[data-hydrated="true"]').waitFor({ state: "attached" });
   await form.getByLabel("Email").fill(email);
   await form.getByLabel("Password").fill("correct horse battery");
   await form.getByRole("button", { name: "Create account" }).click();

@@ -28,7 +28,7 @@ async function open(userAgent, viewport = { width: 1100, height: 720 }) {
   return context.newPage();
 }
 async function ready(page) {
-  await page.waitForSelector('[data-hydrated="true"]');
+  await page.waitForSelector('[data-hydrated="true"]', { state: "attached" });
 }
 
 const a = await open(UA.mac);

@@ -82,6 +82,8 @@ rm -f target/host-site-built
 beside host-and-doc.log bash -c "set -euo pipefail; $(declare -f host_then_doc); host_then_doc"
 host_and_doc=${background[-1]}
 scripts/e2e.sh
+say "page-load benchmark, once per row (correctness only)"
+E2E_RUN="node pageload.mjs --smoke" scripts/e2e.sh
 say "the example host site's build (examples/host-site)"
 while [ ! -f target/host-site-built ]; do
   kill -0 "$host_and_doc" 2>/dev/null || finish host-and-doc.log "$host_and_doc"
