@@ -47,9 +47,10 @@ pub(super) struct Texts {
     pub(super) hint: String,
     pub(super) empty: String,
     pub(super) confirm_link: String,
-    /// "N other sessions have been signed out", for N from 0 to the number of other devices listed.
-    pub(super) others_done: Vec<String>,
-    /// The same without a number, for when more were signed out than the page listed.
+    /// "N other sessions have been signed out", for the N the page expects (0, 1 and the number of other devices
+    /// listed); worded once each, not once per possible N.
+    pub(super) others_done: Vec<(u64, String)>,
+    /// The same without a number, for any other N (devices signed in or out since the page was rendered).
     pub(super) others_done_more: String,
     /// Each error message by its Fluent key ([`ApiError::message_key`]).
     pub(super) errors: Vec<(String, String)>,
@@ -62,7 +63,7 @@ impl Texts {
     }
 
     fn others_done(&self, n: u64) -> String {
-        usize::try_from(n).ok().and_then(|n| self.others_done.get(n)).unwrap_or(&self.others_done_more).clone()
+        self.others_done.iter().find(|(count, _)| *count == n).map_or(&self.others_done_more, |(_, text)| text).clone()
     }
 }
 
@@ -129,7 +130,24 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
         }
     };
     let none_left = Memo::new(move |_| state.all_others_gone.get() || state.gone.with(Vec::len) >= others);
-    let rows = rows.into_iter().map(|row| view! { <DeviceRow row texts state/> }).collect_view();
+    // One action for every row (one per row made a long list's page measurably slower to render); the id it was
+    // dispatched with is noted when it starts, as the action forgets it once it completes.
+    let revoke = ServerAction::<RevokeDevice>::new();
+    let revoking = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(input) = revoke.input().get() {
+            revoking.set_value(Some(input.id));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(outcome) = revoke.value().get() {
+            if let (Ok(()), Some(id)) = (&outcome, revoking.get_value()) {
+                state.gone.update(|gone| gone.push(id));
+            }
+            state.report(outcome.map(|()| texts.with_value(|t| t.revoked_one.clone())));
+        }
+    });
+    let rows = rows.into_iter().map(|row| view! { <DeviceItem row texts state revoke/> }).collect_view();
     view! {
         <div aria-live="polite">{status}</div>
         <ul class="sessions-list" aria-labelledby="sessions-devices-title">{rows}</ul>
@@ -150,37 +168,24 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
 }
 
 #[component]
-fn DeviceRow(row: Row, texts: StoredValue<Texts>, state: ListState) -> impl IntoView {
-    let revoke = ServerAction::<RevokeDevice>::new();
-    let id = row.id.clone();
-    Effect::new(move |_| {
-        if let Some(outcome) = revoke.value().get() {
-            if outcome.is_ok() {
-                state.gone.update(|gone| gone.push(id.clone()));
-            }
-            state.report(outcome.map(|()| texts.with_value(|t| t.revoked_one.clone())));
-        }
-    });
-    let current = row.current;
-    let id = row.id.clone();
-    let shown = Memo::new(move |_| current || !(state.all_others_gone.get() || state.gone.with(|g| g.contains(&id))));
-    let row = StoredValue::new(row);
-    view! {
-        <Show when=move || shown.get()>
-            {move || row.with_value(|row| view! { <DeviceItem row=row.clone() texts revoke/> })}
-        </Show>
-    }
-}
-
-#[component]
-fn DeviceItem(row: Row, texts: StoredValue<Texts>, revoke: ServerAction<RevokeDevice>) -> impl IntoView {
-    let t = texts.get_value();
+fn DeviceItem(
+    row: Row,
+    texts: StoredValue<Texts>,
+    state: ListState,
+    revoke: ServerAction<RevokeDevice>,
+) -> impl IntoView {
+    let (current, id) = (row.current, row.id.clone());
+    // Hidden, not removed, once logged out: a row is the same element for the server and the browser.
+    let gone = move || !current && (state.all_others_gone.get() || state.gone.with(|g| g.contains(&id)));
+    // Only the words this row shows: cloning all of them per row cost a long list more than its rendering.
+    let (method_title, location_title, this_device, log_out) = texts
+        .with_value(|t| (t.method_title.clone(), t.location_title.clone(), t.this_device.clone(), t.log_out.clone()));
     let method = row
         .method
-        .map(|label| view! { <span class="sessions-badge sessions-badge-method" title=t.method_title.clone()>{label}</span> });
+        .map(|label| view! { <span class="sessions-badge sessions-badge-method" title=method_title>{label}</span> });
     let place = row.place.map(|(flag, label)| {
         view! {
-            <span class="sessions-place" title=t.location_title.clone()>
+            <span class="sessions-place" title=location_title>
                 {flag.map(|f| view! { <span class="sessions-flag" aria-hidden="true">{f}" "</span> })}
                 {label}
             </span>
@@ -190,20 +195,20 @@ fn DeviceItem(row: Row, texts: StoredValue<Texts>, revoke: ServerAction<RevokeDe
     let ip = row.ip.map(|(ip, title)| view! { <span class="sessions-ip" title=title>{ip}</span> " · " });
     let id = row.id.clone();
     let action = if row.current {
-        view! { <span class="sessions-badge sessions-badge-current">{t.this_device.clone()}</span> }.into_any()
+        view! { <span class="sessions-badge sessions-badge-current">{this_device}</span> }.into_any()
     } else {
         view! {
             <ActionForm action=revoke attr:class="sessions-revoke">
                 <input type="hidden" name="id" value=id/>
                 <button type="submit" class="sessions-button sessions-button-secondary" aria-label=row.log_out_label>
-                    {t.log_out.clone()}
+                    {log_out}
                 </button>
             </ActionForm>
         }
         .into_any()
     };
     view! {
-        <li class="sessions-device" class:is-current=row.current data-device-id=row.id>
+        <li class="sessions-device" class:is-current=row.current data-device-id=row.id hidden=gone>
             <span class="sessions-device-icon" title=row.kind_label>
                 <DeviceIcon kind=row.kind/>
             </span>

@@ -95,7 +95,13 @@ fn worded(i18n: I18n, list: DevicesView) -> (Vec<Row>, Texts) {
         hint: i18n.t("sign-out-others-hint"),
         empty: i18n.t("devices-empty"),
         confirm_link: i18n.t("confirm-password-link"),
-        others_done: (0..=others).map(|n| i18n.t_with("revoked-others", &[("count", n.into())])).collect(),
+        others_done: [0, 1, others]
+            .iter()
+            .map(|&n| {
+                let n = n as u64;
+                (n, i18n.t_with("revoked-others", &[("count", n.into())]))
+            })
+            .collect(),
         others_done_more: i18n.t("revoked-others-more"),
         errors: ApiError::MESSAGE_KEYS.iter().map(|key| (key.to_string(), i18n.t(key))).collect(),
     };
