@@ -281,10 +281,16 @@ mod gate {
     pub fn console_url() -> String {
         let referer = leptos::prelude::use_context::<http::request::Parts>()
             .and_then(|parts| parts.headers.get(http::header::REFERER)?.to_str().ok().map(str::to_owned));
+        console_path(referer.as_deref())
+    }
+
+    /// The path and query of a console URL; anything else (another page, another form of URL) is the console's
+    /// first view, so the redirect can only ever land on the console.
+    pub fn console_path(referer: Option<&str>) -> String {
         referer
             .and_then(|url| {
-                let path = url.split_once("://").map(|(_, rest)| rest)?;
-                let path = &path[path.find('/')?..];
+                let rest = url.split_once("://").map(|(_, rest)| rest)?;
+                let path = &rest[rest.find('/')?..];
                 (path == "/admin/sessions" || path.starts_with("/admin/sessions?")).then(|| path.to_owned())
             })
             .unwrap_or_else(|| "/admin/sessions".to_owned())
@@ -366,5 +372,33 @@ mod gate {
     /// An auth method or device type tag; anything else matches nothing, which the list then shows.
     pub fn word(value: Option<String>) -> Option<String> {
         value.map(|v| v.trim().chars().take(40).collect::<String>()).filter(|v| !v.is_empty())
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::gate::{console_path, with_outcome};
+
+    #[test]
+    fn a_revoke_comes_back_to_the_console_view_it_was_posted_from_and_nowhere_else() {
+        let view = "/admin/sessions?view=sessions&email=a%40b.c";
+        assert_eq!(console_path(Some(&format!("http://127.0.0.1:3000{view}"))), view);
+        // Another page, or no usable Referer: the console's first view.
+        for elsewhere in [
+            None,
+            Some("http://127.0.0.1:3000/settings/sessions"),
+            Some("http://127.0.0.1:3000/admin/sessionsX"),
+            Some("//evil.example/admin/sessions"),
+            Some("garbage"),
+        ] {
+            assert_eq!(console_path(elsewhere), "/admin/sessions", "{elsewhere:?}");
+        }
+        // Only a path is ever kept, so the redirect stays on this site whatever the Referer's host.
+        assert_eq!(console_path(Some("https://evil.example/admin/sessions?view=x")), "/admin/sessions?view=x");
+        assert_eq!(
+            with_outcome("/admin/sessions?email=x&done=one&count=3", "all", Some(2)),
+            "/admin/sessions?email=x&done=all&count=2"
+        );
+        assert_eq!(with_outcome("/admin/sessions", "one", None), "/admin/sessions?done=one");
     }
 }
