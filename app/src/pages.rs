@@ -6,7 +6,7 @@ use super::alerts::AlertView;
 use super::auth::{security_alerts, whoami, ChangePassword, ConfirmPassword, SignIn, SignUp};
 use super::layout::{AuthLayout, SignedInLayout};
 use leptos_sessions::api::last_used_method;
-use leptos_sessions::i18n::{use_i18n, I18n};
+use leptos_sessions::i18n::use_i18n;
 use leptos_sessions::ui::{long_date, DeviceIcon, DevicesSection, LoginHistory};
 
 #[component]
@@ -66,12 +66,14 @@ pub fn HistoryPage() -> impl IntoView {
 pub fn PasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<ChangePassword>::new();
-    // A failure comes back in the action (Leptos carries it in the URL after a form post), a success as `?changed`.
-    let changed = move || use_query_map().read().get("changed").is_some();
-    let result = move || match action.value().get() {
-        Some(Err(e)) => Some(view! { <p class="form-error" role="alert">{e.message(i18n)}</p> }.into_any()),
-        Some(Ok(())) => Some(password_changed(i18n)),
-        None => changed().then(|| password_changed(i18n)),
+    // The form posts without JavaScript: a failure comes back in the action (Leptos carries it in the URL), a success
+    // as `?changed`.
+    let result = move || match action.value().get().and_then(Result::err) {
+        Some(e) => Some(view! { <p class="form-error" role="alert">{e.message(i18n)}</p> }.into_any()),
+        None => use_query_map()
+            .read()
+            .get("changed")
+            .map(|_| view! { <p class="sessions-notice" role="status">{i18n.t("password-changed")}</p> }.into_any()),
     };
     view! {
         <Title text=i18n.t("password-title")/>
@@ -99,10 +101,6 @@ pub fn PasswordPage() -> impl IntoView {
             </section>
         </SettingsFrame>
     }
-}
-
-fn password_changed(i18n: I18n) -> AnyView {
-    view! { <p class="sessions-notice" role="status">{i18n.t("password-changed")}</p> }.into_any()
 }
 
 #[component]

@@ -136,10 +136,9 @@ pub fn provide_i18n() -> I18n {
     i18n
 }
 
-/// The page language provided by [`provide_i18n`]; where none was (an island hydrating in the browser sees none of
-/// the app's context), the language the page was rendered in.
+/// The page language provided by [`provide_i18n`] (the default language when none was).
 pub fn use_i18n() -> I18n {
-    use_context::<I18n>().unwrap_or_else(detect)
+    use_context::<I18n>().unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]

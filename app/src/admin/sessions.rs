@@ -20,8 +20,8 @@ pub fn SessionsTab(query: Memo<Query>) -> impl IntoView {
     let revoke = ServerAction::<AdminRevoke>::new();
     let revoke_all = ServerAction::<AdminRevokeAll>::new();
     let rows = Resource::new(
-        move || (query.get(), revoke.version().get(), revoke_all.version().get()),
-        |(q, _, _)| {
+        move || query.get(),
+        |q| {
             admin_sessions(
                 q.owned("email"),
                 q.owned("ip"),
@@ -35,24 +35,21 @@ pub fn SessionsTab(query: Memo<Query>) -> impl IntoView {
             )
         },
     );
-    // The message is about whichever action ran last.
-    let last_was_all = RwSignal::new(false);
-    Effect::watch(move || revoke.version().get(), move |_, _, _| last_was_all.set(false), false);
-    Effect::watch(move || revoke_all.version().get(), move |_, _, _| last_was_all.set(true), false);
+    // The console is server-rendered (the demo runs in islands mode) and its forms post without JavaScript: a failure
+    // comes back in its action (Leptos carries it in the URL), a success as `?done=`.
     let status = move || {
-        let one = revoke.value().get().map(|r| r.map(|()| i18n.t("admin-revoked-one")));
-        let all = revoke_all.value().get().map(|r| r.map(|n| i18n.t_with("admin-revoked-all", &[("count", n.into())])));
-        let latest = if last_was_all.get() { all.or(one) } else { one.or(all) };
-        Some(match latest.or_else(|| done_from_url(i18n).map(Ok))? {
-            Ok(done) => view! { <p class="sessions-notice" role="status">{done}</p> }.into_any(),
-            Err(ApiError::ReauthRequired) => view! {
+        let failed = revoke.value().get().and_then(Result::err);
+        let failed = failed.or_else(|| revoke_all.value().get().and_then(Result::err));
+        Some(match failed {
+            None => view! { <p class="sessions-notice" role="status">{done_from_url(i18n)?}</p> }.into_any(),
+            Some(ApiError::ReauthRequired) => view! {
                 <p class="sessions-error" role="alert">
                     {ApiError::ReauthRequired.message(i18n)} " "
                     <a href="/settings/confirm?next=/admin/sessions">{i18n.t("confirm-password-link")}</a>
                 </p>
             }
             .into_any(),
-            Err(e) => error(i18n, e),
+            Some(e) => error(i18n, e),
         })
     };
     let ended = move || query.with(|q| q.get("state") == Some("ended"));

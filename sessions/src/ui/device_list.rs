@@ -174,9 +174,9 @@ fn DeviceItem(
     state: ListState,
     revoke: ServerAction<RevokeDevice>,
 ) -> impl IntoView {
-    let (current, id) = (row.current, row.id.clone());
+    let (current, row_id) = (row.current, row.id.clone());
     // Hidden, not removed, once logged out: a row is the same element for the server and the browser.
-    let gone = move || !current && (state.all_others_gone.get() || state.gone.with(|g| g.contains(&id)));
+    let gone = move || !current && (state.all_others_gone.get() || state.gone.with(|g| g.contains(&row_id)));
     // Only the words this row shows: cloning all of them per row cost a long list more than its rendering.
     let (method_title, location_title, this_device, log_out) = texts
         .with_value(|t| (t.method_title.clone(), t.location_title.clone(), t.this_device.clone(), t.log_out.clone()));
