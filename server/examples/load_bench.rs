@@ -36,7 +36,7 @@ struct Args {
     postgres: Option<String>,
     baseline: Option<PathBuf>,
     smoke: bool,
-    /// Load only the servers whose name contains this (for profiling one of them).
+    /// Load only the servers named here, `|` between names (to profile one, or compare two side by side).
     only: Option<String>,
 }
 
@@ -418,7 +418,7 @@ async fn main() {
     }
 
     if let Some(only) = &args.only {
-        targets.retain(|t| t.name == *only);
+        targets.retain(|t| only.split('|').any(|name| t.name == name));
     }
     let mut results: BTreeMap<usize, Vec<Run>> = BTreeMap::new();
     for round in 0..args.rounds {

@@ -63,6 +63,10 @@ fn args() -> Args {
     args
 }
 
+// The same allocator as the demo server (src/main.rs), for bare axum and the layers alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let args = args();

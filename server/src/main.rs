@@ -20,6 +20,11 @@ use leptos_sessions::engine::{visible_identity, Config, PgStore, SessionStore, S
 
 use settings::Settings;
 
+// The session layer allocates a few small values per request (its request extensions, the response future); under
+// glibc's malloc they were its largest cost under load (BENCHMARKS.md, "The per-request layer at 0.90").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()

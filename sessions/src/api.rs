@@ -21,7 +21,7 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
     let devices = rows
         .into_iter()
         .map(|r| DeviceView {
-            current: r.id == current.id,
+            current: *r.id == *current.id,
             device: context::session_device(&r),
             place: PlaceView::new(r.country_code, r.city, r.country_name),
             id: r.id,

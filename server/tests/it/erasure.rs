@@ -109,7 +109,7 @@ async fn forget_leaves_nothing_of_the_person_in_any_table_or_byte_of_the_databas
     assert!(second.new_device, "the second device is new");
     // A session that ended: its row was rewritten in place, which must leave no stale copy behind.
     let borrowed = sessions.sign_in(&person.id, &password, &meta(&home, SAFARI)).await.unwrap();
-    let borrowed = CurrentSession { id: borrowed.session_id, user_id: person.id.clone() };
+    let borrowed = CurrentSession { id: borrowed.session_id.into(), user_id: person.id.as_str().into() };
     let _cleared = sessions.sign_out(&borrowed, &meta(&home, SAFARI)).await.unwrap();
     let row = sessions.registry().list_live(&person.id).await.unwrap();
     let row = row.iter().find(|r| r.id == second.session_id).unwrap();

@@ -90,7 +90,7 @@ impl AxumLogin {
         let token = signed_in.cookies.take_session().map(|c| c.value().to_owned()).unwrap_or_default();
         if let Err(err) = session.insert(TOKEN_KEY, token).await {
             // The row could never be reached: end it rather than leave a device nobody can see through.
-            let current = CurrentSession { id: signed_in.session_id.clone(), user_id: user_id.to_owned() };
+            let current = CurrentSession { id: signed_in.session_id.as_str().into(), user_id: user_id.into() };
             self.sessions.sign_out(&current, meta).await.ok();
             return Err(err.into());
         }
@@ -251,14 +251,14 @@ where
             if let Some(token) = token {
                 drop(turn.take());
                 match sessions.resolve(&token, peer_ip(&req), req.headers()).await {
-                    Resolved::Live(live) => {
+                    Resolved::Live(live, _) => {
                         let current = CurrentSession { id: live.id, user_id: live.user_id };
                         // axum-login has the last word on who is signed in: a user it no longer loads (deleted,
                         // say) or a different user than the row's must not act through the registry.
                         let user =
                             req.extensions().get::<AuthSession<B>>().map(|auth| auth.user.as_ref().map(|u| u.id()));
                         match user {
-                            Some(Some(id)) if id.to_string() != current.user_id => {
+                            Some(Some(id)) if id.to_string() != *current.user_id => {
                                 tracing::warn!("axum-login user differs from the registry row; signing out");
                                 if let Some(mut auth) = req.extensions_mut().remove::<AuthSession<B>>() {
                                     auth.logout().await.ok();
@@ -504,7 +504,7 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
     }
     sessions.locate_later(seen.raw_ip, Some(&row.id), None);
     let cookie = minted.then(|| Box::new(SetCookies::device(device_cookie(sessions.config(), &device_id))));
-    Adoption::Adopted(CurrentSession { id: row.id, user_id: user_id.to_owned() }, cookie)
+    Adoption::Adopted(CurrentSession { id: row.id.into(), user_id: user_id.into() }, cookie)
 }
 
 /// What became of a session from before the adapter on its turn.

@@ -51,8 +51,14 @@ pub enum Watch {
     Unsupported,
 }
 
+/// Keys are cookies whose signature was verified before they were cached, so nobody can choose them to collide:
+/// a fast seeded hash is enough, and SipHash of a ~100-byte cookie was the cache's largest per-request cost.
+type Hasher = foldhash::fast::RandomState;
+
 pub(crate) struct SessionCache {
-    shards: Vec<Mutex<HashMap<String, Entry>>>,
+    shards: Vec<Mutex<HashMap<String, Entry, Hasher>>>,
+    /// Picks a cookie's shard; seeded apart from the maps so a shard's keys still spread over its table.
+    spread: Hasher,
     /// With [`Watch::File`]: the file and what was last seen of it.
     endings: std::sync::OnceLock<EndingsFile>,
     generation: AtomicU64,
@@ -113,7 +119,8 @@ struct Entry {
 impl SessionCache {
     pub(crate) fn new(ttl: Duration, trusted: bool) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::with_hasher(Hasher::default()))).collect(),
+            spread: Hasher::default(),
             endings: std::sync::OnceLock::new(),
             generation: AtomicU64::new(0),
             trusted: AtomicBool::new(trusted),
@@ -121,8 +128,9 @@ impl SessionCache {
         }
     }
 
-    fn shard(&self, cookie: &str) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        let index = cookie.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % SHARDS;
+    fn shard(&self, cookie: &str) -> std::sync::MutexGuard<'_, HashMap<String, Entry, Hasher>> {
+        use std::hash::BuildHasher;
+        let index = (self.spread.hash_one(cookie) % SHARDS as u64) as usize;
         // A panic while holding a shard leaves a map that is still consistent; keep using it.
         self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -188,19 +196,19 @@ impl SessionCache {
     }
 
     pub(crate) fn invalidate_user(&self, user_id: &str) {
-        self.remove_where(|live| live.user_id != user_id);
+        self.remove_where(|live| &*live.user_id != user_id);
     }
 
     /// One pass for many users (a sweep batch ends hundreds of rows at once).
     fn invalidate_users<'a>(&self, users: impl IntoIterator<Item = &'a str>) {
         let users: std::collections::HashSet<&str> = users.into_iter().collect();
         if !users.is_empty() {
-            self.remove_where(|live| !users.contains(live.user_id.as_str()));
+            self.remove_where(|live| !users.contains(&*live.user_id));
         }
     }
 
     pub(crate) fn invalidate_session(&self, id: &str) {
-        self.remove_where(|live| live.id != id);
+        self.remove_where(|live| &*live.id != id);
     }
 
     pub(crate) fn clear(&self) {

@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
@@ -25,12 +26,14 @@ use super::{PendingCookies, RequestMeta, SessionCookieSet, Sessions};
 ///
 /// Handlers take it with `Extension<CurrentSession>` (or `Option<Extension<…>>`); Leptos server functions with
 /// [`crate::context::current_session`].
+///
+/// The two ids are shared strings: the layer hands every request the cached row's copies without allocating.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrentSession {
     /// The session's row id.
-    pub id: String,
+    pub id: Arc<str>,
     /// The signed-in account.
-    pub user_id: String,
+    pub user_id: Arc<str>,
 }
 
 /// Tower layer resolving the session cookie; build it with [`Sessions::layer`].
@@ -86,9 +89,8 @@ where
             let mut refresh = None;
             if let Some(raw) = token::session_cookie(req.headers(), config) {
                 match sessions.resolve(raw, peer_ip(&req), req.headers()).await {
-                    Resolved::Live(live) => {
+                    Resolved::Live(live, now) => {
                         // The touch was due: give the cookie its full remaining life again.
-                        let now = sessions.now();
                         if live.last_seen_at < now - config.touch_interval {
                             refresh = Some((raw.to_owned(), remaining_life(config, &live, now)));
                         }
@@ -146,7 +148,8 @@ fn remaining_life(config: &super::Config, live: &LiveSession, now: time::OffsetD
 }
 
 pub(crate) enum Resolved {
-    Live(LiveSession),
+    /// The live row, and the time it was judged at (one clock read serves the whole request).
+    Live(LiveSession, time::OffsetDateTime),
     SignedOut,
     Unavailable,
 }
@@ -179,25 +182,25 @@ impl Sessions {
                 }
             }
         };
-        match self.expire_if_due(&live).await {
+        let now = self.now();
+        match self.expire_if_due(&live, now).await {
             Some(true) => return Resolved::SignedOut,
             // Not touched either: that would renew the idle session the next request must end.
-            None => return Resolved::Live(live),
+            None => return Resolved::Live(live, now),
             Some(false) => {}
         }
-        touch(self, raw, &live, peer, headers).await;
-        Resolved::Live(live)
+        touch(self, raw, &live, now, peer, headers).await;
+        Resolved::Live(live, now)
     }
 
     /// Ends a session past its idle or absolute limit (with its `expired` event). `Some(true)` when it ended,
     /// `Some(false)` when it is not due; `None` when the store failed, which leaves it live for this request (an
     /// outage never signs anybody out).
-    async fn expire_if_due(&self, live: &LiveSession) -> Option<bool> {
+    async fn expire_if_due(&self, live: &LiveSession, now: time::OffsetDateTime) -> Option<bool> {
         let config = self.config();
         if config.idle_timeout.is_none() && config.absolute_timeout.is_none() {
             return Some(false);
         }
-        let now = self.now();
         let idle = config.idle_timeout.is_some_and(|t| live.last_seen_at < now - t);
         let old = config.absolute_timeout.is_some_and(|t| live.created_at < now - t);
         if !(idle || old) {
@@ -220,8 +223,14 @@ impl Sessions {
     }
 }
 
-async fn touch(sessions: &Sessions, raw: &str, live: &LiveSession, peer: Option<IpAddr>, headers: &http::HeaderMap) {
-    let now = sessions.now();
+async fn touch(
+    sessions: &Sessions,
+    raw: &str,
+    live: &LiveSession,
+    now: time::OffsetDateTime,
+    peer: Option<IpAddr>,
+    headers: &http::HeaderMap,
+) {
     let stale_before = now - sessions.config().touch_interval;
     if live.last_seen_at >= stale_before {
         return;

@@ -53,7 +53,7 @@ impl Sessions {
         // This browser's previous row (and the same app install's) is replaced in the insert's transaction, before
         // the cap counts: signing in again at the cap must not evict some other device, and a sign-in that fails
         // ends nothing.
-        let previous = meta.current.as_ref().filter(|c| c.user_id == user_id).map(|c| c.id.as_str());
+        let previous = meta.current.as_ref().filter(|c| &*c.user_id == user_id).map(|c| &*c.id);
         let replaces = replaced_by(&row, previous);
 
         let fingerprint = Fingerprint {
@@ -89,7 +89,7 @@ impl Sessions {
             self.emit_ended(one, Some(("system", "pruned")));
         }
         // Another account signed in on this browser: its cookie is being replaced, so its row must not linger.
-        if let Some(other) = meta.current.as_ref().filter(|c| c.user_id != user_id) {
+        if let Some(other) = meta.current.as_ref().filter(|c| &*c.user_id != user_id) {
             let ending = Ending { at: now, reason: "superseded", by: None, event_kind: None, request_id: None };
             self.isolate_async("supersede", self.registry().end(&other.user_id, &other.id, &ending)).await;
         }
@@ -124,7 +124,7 @@ impl Sessions {
     /// Logs out one of the current user's other devices. Any id that is not one of their live sessions is
     /// [`Error::NotFound`], whoever owns it.
     pub async fn revoke(&self, current: &CurrentSession, session_id: &str, meta: &RequestMeta) -> Result<(), Error> {
-        if session_id == current.id {
+        if session_id == &*current.id {
             return Err(Error::CannotRevokeCurrent);
         }
         self.require_recent_auth(current).await?;
@@ -252,7 +252,7 @@ impl Sessions {
     /// The user's live sessions, the current one first, then by last activity.
     pub async fn devices(&self, current: &CurrentSession) -> Result<Vec<SessionRecord>, Error> {
         let mut rows = self.registry().list_live(&current.user_id).await?;
-        if let Some(at) = rows.iter().position(|r| r.id == current.id) {
+        if let Some(at) = rows.iter().position(|r| *r.id == *current.id) {
             let mine = rows.remove(at);
             rows.insert(0, mine);
         }

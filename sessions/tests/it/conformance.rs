@@ -891,15 +891,14 @@ impl Store {
 /// What `sessions` answers to a request with `cookie`: the status, whom it was served as, and whether the response
 /// clears the cookie.
 async fn ask(sessions: &Sessions, cookie: &str) -> (http::StatusCode, String, bool) {
-    let app =
-        Router::new()
-            .route(
-                "/me",
-                get(|c: Option<Extension<CurrentSession>>| async move {
-                    c.map(|Extension(c)| c.user_id).unwrap_or_default()
-                }),
-            )
-            .layer(sessions.layer());
+    let app = Router::new()
+        .route(
+            "/me",
+            get(|c: Option<Extension<CurrentSession>>| async move {
+                c.map(|Extension(c)| c.user_id.to_string()).unwrap_or_default()
+            }),
+        )
+        .layer(sessions.layer());
     let res =
         app.oneshot(Request::get("/me").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await.unwrap();
     let status = res.status();

@@ -57,7 +57,7 @@ async fn revoke_ends_the_row_in_place_and_the_next_request_is_signed_out() {
     assert_eq!((before.status, before.body.as_str()), (StatusCode::OK, "user-1"));
     assert!(before.set_cookie.is_empty());
 
-    let current_a = CurrentSession { id: a.session_id.clone(), user_id: "user-1".into() };
+    let current_a = CurrentSession { id: a.session_id.as_str().into(), user_id: "user-1".into() };
     h.sessions.revoke(&current_a, &b.session_id, &RequestMeta::default()).await.unwrap();
 
     assert!(column(&h.store, &b.session_id, "ended_at").await.is_some(), "ended in place, not deleted");
@@ -81,7 +81,7 @@ async fn revoke_ends_the_row_in_place_and_the_next_request_is_signed_out() {
 async fn the_current_session_cannot_be_revoked_from_the_devices_page() {
     let h = harness().await;
     let a = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let current = CurrentSession { id: a.session_id.clone(), user_id: "user-1".into() };
+    let current = CurrentSession { id: a.session_id.as_str().into(), user_id: "user-1".into() };
     assert!(matches!(
         h.sessions.revoke(&current, &a.session_id, &RequestMeta::default()).await,
         Err(leptos_sessions::engine::Error::CannotRevokeCurrent)
@@ -94,7 +94,7 @@ async fn a_foreign_or_unknown_id_is_not_found_and_changes_nothing() {
     let h = harness().await;
     let mine = h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     let theirs = h.sessions.sign_in("user-2", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let me = CurrentSession { id: mine.session_id.clone(), user_id: "user-1".into() };
+    let me = CurrentSession { id: mine.session_id.as_str().into(), user_id: "user-1".into() };
 
     for id in [theirs.session_id.as_str(), "00000000-0000-0000-0000-000000000000", "not-a-uuid", "' OR 1=1 --", ""] {
         let result = h.sessions.revoke(&me, id, &RequestMeta::default()).await;
@@ -112,7 +112,7 @@ async fn sign_out_everywhere_else_keeps_only_this_device() {
         h.sessions.sign_in("user-1", &pw(), &meta(CHROME_MAC)).await.unwrap();
     }
     let other_user = h.sessions.sign_in("user-2", &pw(), &meta(CHROME_MAC)).await.unwrap();
-    let current = CurrentSession { id: a.session_id.clone(), user_id: "user-1".into() };
+    let current = CurrentSession { id: a.session_id.as_str().into(), user_id: "user-1".into() };
     assert_eq!(h.sessions.revoke_others(&current, &RequestMeta::default()).await.unwrap(), 3);
     assert_eq!(h.sessions.revoke_others(&current, &RequestMeta::default()).await.unwrap(), 0, "idempotent");
     let live = h.sessions.devices(&current).await.unwrap();
@@ -255,7 +255,7 @@ async fn cached_sessions_are_touched_once_per_window_and_revoked_at_once() {
     }
     assert_eq!(seen().await, 0, "one write per window, the cache remembers it");
 
-    let me = CurrentSession { id: other.session_id.clone(), user_id: "user-1".into() };
+    let me = CurrentSession { id: other.session_id.as_str().into(), user_id: "user-1".into() };
     sessions.revoke(&me, &signed.session_id, &RequestMeta::default()).await.unwrap();
     assert_eq!(get_me(&app, &cookie).await.body, "anonymous", "revoked on the very next request");
 }

@@ -236,8 +236,8 @@ pub(super) fn event(row: &impl Cells) -> Result<Event, sqlx::Error> {
 /// The columns [`LIVE_COLUMNS`] selects, as the per-request layer needs them.
 pub(super) fn live(row: &impl Cells) -> Result<LiveSession, sqlx::Error> {
     Ok(LiveSession {
-        id: row.id("id")?,
-        user_id: row.text("user_id")?,
+        id: row.id("id")?.into(),
+        user_id: row.text("user_id")?.into(),
         created_at: row.time("created_at")?,
         last_seen_at: row.time("last_seen_at")?,
     })

@@ -27,6 +27,7 @@ pub use contract::{Maintenance, Registry, SessionStore, Trail, Triage};
 pub use error::StoreError;
 
 use serde_json::Value;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// The options every pool this crate builds starts from. No idle timeout and no maximum lifetime: either one starts
@@ -245,9 +246,9 @@ pub struct Ended {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveSession {
     /// The row id.
-    pub id: String,
+    pub id: Arc<str>,
     /// The account it belongs to.
-    pub user_id: String,
+    pub user_id: Arc<str>,
     /// When the session started.
     pub created_at: OffsetDateTime,
     /// Its last recorded activity.

@@ -73,7 +73,7 @@ pub fn app(sessions: &Sessions) -> Router {
         .route(
             "/me",
             get(|current: Option<Extension<CurrentSession>>| async move {
-                current.map(|Extension(c)| c.user_id).unwrap_or_else(|| "anonymous".into())
+                current.map(|Extension(c)| c.user_id.to_string()).unwrap_or_else(|| "anonymous".into())
             }),
         )
         .route("/change", post(|| async { "changed" }))
@@ -108,7 +108,7 @@ pub async fn count(store: &SqliteStore, sql: &'static str) -> i64 {
 }
 
 pub fn current(id: &str, user: &str) -> CurrentSession {
-    CurrentSession { id: id.to_owned(), user_id: user.to_owned() }
+    CurrentSession { id: id.into(), user_id: user.into() }
 }
 
 /// A clock the test moves by hand (`Config::clock`): timeouts are tested without sleeping.
