@@ -19,7 +19,7 @@ test("two browsers see each other, one logs the other out, and sign-out-others c
   await expect(theirs).not.toContainText("This device");
 
   await theirs.getByRole("button", { name: "Log out Firefox 139 on Windows" }).click();
-  await expect(a.getByRole("status")).toContainText("That device has been logged out.");
+  await expect(a.getByRole("status")).toContainText("Firefox 139 on Windows has been logged out.");
   await expect(devices(a)).toHaveCount(1);
 
   // B's very next navigation is signed out.

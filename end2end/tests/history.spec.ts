@@ -84,7 +84,7 @@ test("revoking a device shows as a revoked session in history", async ({ browser
   await signIn(b, email);
   await openDevices(a);
   await devices(a).filter({ hasText: "Firefox 139 on Windows" }).getByRole("button", { name: "Log out" }).click();
-  await expect(a.getByRole("status")).toContainText("That device has been logged out.");
+  await expect(a.getByRole("status")).toContainText("Firefox 139 on Windows has been logged out.");
   // The demo runs in islands mode: the recent history below the list is server-rendered, so the next load shows it.
   await a.reload();
   const revoked = recent(a).filter({ hasText: "Session revoked" });

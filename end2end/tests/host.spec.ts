@@ -63,7 +63,7 @@ for (const js of [true, false]) {
     await expect(devices(a)).toHaveCount(1);
     await expect(a).toHaveURL(/\/account\/security\??$/);
     // In islands mode the button's island announces it with the words the server wrote for it.
-    if (js) await expect(a.getByRole("status")).toHaveText("That device has been logged out.");
+    if (js) await expect(a.getByRole("status")).toHaveText("Firefox 139 on Windows has been logged out.");
 
     // B's very next request is signed out, and the host's own guard sends it to its login page.
     await b.goto("/account/security");

@@ -24,7 +24,7 @@ log-out = Log out
 log-out-device = Log out { $device }
 sign-out-others = Sign out of all other sessions
 sign-out-others-hint = Every other browser and app is signed out at once. This one stays signed in.
-revoked-one = That device has been logged out.
+revoked-device = { $device } has been logged out.
 revoked-others = { $count ->
     [0] No other sessions were signed in.
     [one] One other session has been signed out.

@@ -24,7 +24,7 @@ log-out = Cerrar sesión
 log-out-device = Cerrar la sesión de { $device }
 sign-out-others = Cerrar todas las demás sesiones
 sign-out-others-hint = Se cierra la sesión en todos los demás navegadores y aplicaciones. Este seguirá conectado.
-revoked-one = Se ha cerrado la sesión de ese dispositivo.
+revoked-device = Se ha cerrado la sesión de { $device }.
 revoked-others = { $count ->
     [0] No había otras sesiones abiertas.
     [one] Se ha cerrado otra sesión.

@@ -33,6 +33,8 @@ pub(super) struct Row {
     pub(super) signed_in_iso: String,
     /// "Log out Chrome 137 on macOS", for screen readers.
     pub(super) log_out_label: String,
+    /// "Chrome 137 on macOS has been logged out.": each logout is announced in words of its own.
+    pub(super) logged_out: String,
 }
 
 /// The words every row or the list as a whole may show, in the page's language.
@@ -42,7 +44,6 @@ pub(super) struct Texts {
     pub(super) log_out: String,
     pub(super) method_title: String,
     pub(super) location_title: String,
-    pub(super) revoked_one: String,
     pub(super) sign_out_others: String,
     pub(super) hint: String,
     pub(super) empty: String,
@@ -75,21 +76,42 @@ pub(super) struct Changes(pub(super) RwSignal<usize>);
 /// What every row reports to: the outcome to announce, and who is gone.
 #[derive(Clone, Copy)]
 struct ListState {
-    status: RwSignal<Option<Result<String, ApiError>>>,
+    /// The latest outcome, numbered: each one renders as a new message, so it is announced even when its words
+    /// repeat the last ones.
+    status: RwSignal<Option<(usize, Result<String, ApiError>)>>,
     gone: RwSignal<Vec<String>>,
     all_others_gone: RwSignal<bool>,
+    /// Where focus goes after an outcome. The button that was pressed is hidden with its row, and the next row's
+    /// button would take its place under the keyboard or the mouse: a second Enter must not log out another device.
+    message: NodeRef<leptos::html::Div>,
 }
 
 impl ListState {
     fn report(self, outcome: Result<String, ApiError>) {
         let done = outcome.is_ok();
-        self.status.set(Some(outcome));
+        self.status.update(|status| {
+            let seq = status.as_ref().map_or(0, |(seq, _)| seq + 1);
+            *status = Some((seq, outcome));
+        });
+        focus_later(self.message);
         if done {
             if let Some(changes) = use_context::<Changes>() {
                 changes.0.update(|n| *n += 1);
             }
         }
     }
+}
+
+/// Focuses `target` once the outcome just reported has been rendered into it.
+fn focus_later(target: NodeRef<leptos::html::Div>) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        if let Some(element) = target.get_untracked() {
+            let _ = element.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = target;
 }
 
 /// The devices, "Log out" on each other one, "sign out everywhere else", and what happened.
@@ -100,6 +122,7 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
         status: RwSignal::new(None),
         gone: RwSignal::new(Vec::new()),
         all_others_gone: RwSignal::new(false),
+        message: NodeRef::new(),
     };
     let others = rows.iter().filter(|r| !r.current).count();
     let revoke_others = ServerAction::<RevokeOtherDevices>::new();
@@ -113,12 +136,12 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
     });
     // The session may have ended under us (revoked elsewhere): reload so the host's sign-in redirect takes over.
     Effect::new(move |_| {
-        if matches!(state.status.get(), Some(Err(ApiError::Unauthorized))) {
+        if matches!(state.status.get(), Some((_, Err(ApiError::Unauthorized)))) {
             reload();
         }
     });
 
-    let status = move || match state.status.get()? {
+    let status = move || match state.status.get()?.1 {
         Ok(done) => Some(view! { <p class="sessions-notice" role="status">{done}</p> }.into_any()),
         Err(e) => {
             let link = matches!(e, ApiError::ReauthRequired).then(|| reauth_href.clone()).flatten().map(|href| {
@@ -139,17 +162,26 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
             revoking.set_value(Some(input.id));
         }
     });
+    let logged_out: StoredValue<Vec<(String, String)>> =
+        StoredValue::new(rows.iter().map(|r| (r.id.clone(), r.logged_out.clone())).collect());
     Effect::new(move |_| {
         if let Some(outcome) = revoke.value().get() {
-            if let (Ok(()), Some(id)) = (&outcome, revoking.get_value()) {
-                state.gone.update(|gone| gone.push(id));
+            let id = revoking.get_value();
+            if let (Ok(()), Some(id)) = (&outcome, &id) {
+                state.gone.update(|gone| gone.push(id.clone()));
             }
-            state.report(outcome.map(|()| texts.with_value(|t| t.revoked_one.clone())));
+            let words = logged_out.with_value(|all| {
+                all.iter().find(|(row, _)| Some(row) == id.as_ref()).map(|(_, words)| words.clone()).unwrap_or_default()
+            });
+            state.report(outcome.map(|()| words));
         }
     });
     let rows = rows.into_iter().map(|row| view! { <DeviceItem row texts state revoke/> }).collect_view();
     view! {
-        <div aria-live="polite">{status}</div>
+        // Focusable from script only, so the focus moved here after an outcome takes no extra Tab stop.
+        <div class="sessions-status" aria-live="polite" tabindex="-1" node_ref=state.message>
+            {status}
+        </div>
         <ul class="sessions-list" aria-labelledby="sessions-devices-title">{rows}</ul>
         <Show when=move || none_left.get()>
             <p class="sessions-empty">{texts.with_value(|t| t.empty.clone())}</p>
@@ -200,7 +232,18 @@ fn DeviceItem(
         view! {
             <ActionForm action=revoke attr:class="sessions-revoke">
                 <input type="hidden" name="id" value=id/>
-                <button type="submit" class="sessions-button sessions-button-secondary" aria-label=row.log_out_label>
+                // A double click's second click would land on whichever row moved under the pointer.
+                <button
+                    type="submit"
+                    class="sessions-button sessions-button-secondary"
+                    aria-label=row.log_out_label
+                    disabled=move || revoke.pending().get()
+                    on:click=|ev| {
+                        if ev.detail() > 1 {
+                            ev.prevent_default();
+                        }
+                    }
+                >
                     {log_out}
                 </button>
             </ActionForm>
