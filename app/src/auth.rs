@@ -24,6 +24,12 @@ pub async fn security_alerts() -> Result<Vec<AlertView>, ApiError> {
 
 #[server(endpoint = "demo/sign-up")]
 pub async fn sign_up(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    use leptos_sessions::context::fail_form;
+    create_account(&email, &password, next).await.map_err(|e| fail_form::<SignUp>(e, &[("email", &email)]))
+}
+
+#[cfg(feature = "ssr")]
+async fn create_account(email: &str, password: &str, next: Option<String>) -> Result<(), ApiError> {
     use leptos_sessions::context::fail;
     use leptos_sessions::engine::Auth;
     // Sign-up hashes a password and tells whether an email is taken: it is throttled per address like sign-in.
@@ -31,10 +37,10 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
     let ip = leptos_sessions::context::request_meta().ip;
     // Every sign-up spends its token, successful or not: each one creates an account or says an email is taken.
     let _spent = throttle.sign_up(ip).map_err(too_many)?;
-    if leptos_sessions::engine::has_hidden_characters(&email) {
+    if leptos_sessions::engine::has_hidden_characters(email) {
         return Err(fail(ApiError::Invalid("error-email-hidden-characters".into())));
     }
-    let email = super::users::normalize_email(&email);
+    let email = super::users::normalize_email(email);
     if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(fail(ApiError::Invalid("error-email-invalid".into())));
     }
@@ -43,7 +49,7 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
         return Err(fail(ApiError::Invalid("error-password-too-short".into())));
     }
     let created = match throttle.hashing_slot(ip) {
-        Some(_slot) => users()?.create(&email, &password).await,
+        Some(_slot) => users()?.create(&email, password).await,
         None => return Err(overloaded()),
     };
     let user = match created {
@@ -58,10 +64,16 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
 
 #[server(endpoint = "demo/sign-in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    use leptos_sessions::context::fail_form;
+    check_and_sign_in(&email, &password, next).await.map_err(|e| fail_form::<SignIn>(e, &[("email", &email)]))
+}
+
+#[cfg(feature = "ssr")]
+async fn check_and_sign_in(email: &str, password: &str, next: Option<String>) -> Result<(), ApiError> {
     use leptos_sessions::context::{fail, record_failed_attempt};
     use leptos_sessions::engine::Auth;
     let meta = leptos_sessions::context::request_meta();
-    let normalized = super::users::normalize_email(&email);
+    let normalized = super::users::normalize_email(email);
     let users = users()?;
     let throttle = throttle()?;
     // The browser that last signed in to this account keeps its own allowance, so strangers guessing the password
@@ -73,13 +85,13 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let ticket = match throttle.sign_in(meta.ip, &normalized, known_browser) {
         Ok(ticket) => ticket,
         Err(limited) => {
-            record_failed_attempt(&email, limited.reason).await;
+            record_failed_attempt(email, limited.reason).await;
             return Err(too_many(limited));
         }
     };
     let slot = throttle.hashing_slot(meta.ip);
     let checked = match slot {
-        Some(_) => users.authenticate(&normalized, &password).await,
+        Some(_) => users.authenticate(&normalized, password).await,
         None => Err(UsersError::Busy(super::hashing::Busy)),
     };
     drop(slot);
@@ -87,13 +99,13 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         Err(UsersError::Busy(_)) => {
             // Nothing was checked, so nothing is spent; the refusal is still on the record.
             throttle.refund(ticket);
-            record_failed_attempt(&email, "overloaded").await;
+            record_failed_attempt(email, "overloaded").await;
             return Err(overloaded());
         }
         other => other.map_err(unavailable)?,
     };
     let Some(user) = user else {
-        record_failed_attempt(&email, "invalid_credentials").await;
+        record_failed_attempt(email, "invalid_credentials").await;
         // One message for a wrong email and a wrong password: the form must not reveal which accounts exist.
         return Err(fail(ApiError::Invalid("error-bad-credentials".into())));
     };

@@ -108,18 +108,47 @@ pub fn ConfirmPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<ConfirmPassword>::new();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
+    // Cancel goes back to the page without the action it was about to finish.
+    let cancel = move || {
+        let next = next();
+        let path = next.split('?').next().unwrap_or_default();
+        if path.starts_with('/') && !path.starts_with("//") {
+            path.to_owned()
+        } else {
+            "/".to_owned()
+        }
+    };
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message(i18n));
+    let me = Resource::new(|| (), |_| whoami());
+    let password = NodeRef::<leptos::html::Input>::new();
+    // `autofocus` covers a page load; arriving by the router's navigation, focus is moved once the page is live.
+    Effect::new(move |_| {
+        if let Some(input) = password.get() {
+            let _ = input.focus();
+        }
+    });
     view! {
         <Title text=i18n.t("confirm-title")/>
         <AuthLayout>
             <h1>{i18n.t("confirm-title")}</h1>
             <p class="sessions-intro">{i18n.t("confirm-intro")}</p>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    me.await.ok().map(|email| {
+                        view! { <p class="confirm-account">{i18n.t_with("signed-in-as", &[("email", email.into())])}</p> }
+                    })
+                })}
+            </Suspense>
             <ActionForm action>
                 <input type="hidden" name="next" value=next/>
                 <FormError error/>
                 <label for="password">{i18n.t("field-password")}</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                <button type="submit" class="button button-primary button-wide">{i18n.t("confirm-button")}</button>
+                // The one thing to do on this page: the password field takes focus as the page opens.
+                <input id="password" name="password" type="password" autocomplete="current-password" autofocus required node_ref=password/>
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary">{i18n.t("confirm-button")}</button>
+                    <a class="button button-secondary" href=cancel>{i18n.t("confirm-cancel")}</a>
+                </div>
             </ActionForm>
         </AuthLayout>
     }
@@ -192,6 +221,7 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message(i18n));
+    let typed_email = typed_email();
     let last_used = Resource::new(|| (), |_| last_used_method());
     let badge = move || {
         Suspend::new(async move {
@@ -207,7 +237,7 @@ pub fn SignInPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next/>
                 <FormError error/>
                 <label for="email">{i18n.t("field-email")}</label>
-                <input id="email" name="email" type="email" autocomplete="username" required/>
+                <input id="email" name="email" type="email" autocomplete="username" value=typed_email required/>
                 <label for="password">{i18n.t("field-password")}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
                 <div class="signin-submit">
@@ -228,6 +258,7 @@ pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message(i18n));
+    let typed_email = typed_email();
     view! {
         <Title text=i18n.t("signup-title")/>
         <AuthLayout>
@@ -236,7 +267,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next/>
                 <FormError error/>
                 <label for="email">{i18n.t("field-email")}</label>
-                <input id="email" name="email" type="email" autocomplete="email" required/>
+                <input id="email" name="email" type="email" autocomplete="email" value=typed_email required/>
                 <label for="password">{i18n.t("field-password")}</label>
                 <input
                     id="password"
@@ -255,6 +286,11 @@ pub fn SignUpPage() -> impl IntoView {
             </p>
         </AuthLayout>
     }
+}
+
+/// The email a plain form post typed before it failed, carried back in the URL (see `auth::refill`).
+fn typed_email() -> impl Fn() -> Option<String> + Send + Sync + Copy + 'static {
+    move || use_query_map().read().get("email")
 }
 
 #[component]

@@ -56,7 +56,8 @@ test("the same revoke works with JavaScript disabled", async ({ browser }) => {
     .filter({ hasText: "Firefox 139 on Windows" })
     .getByRole("button", { name: "Log out" })
     .click();
-  await expect(a).toHaveURL(/\/settings\/sessions/);
+  await expect(a).toHaveURL(/\/settings\/sessions\?done=device$/);
+  await expect(a.getByRole("status")).toHaveText("The device has been logged out.");
   await expect(devices(a)).toHaveCount(1);
   await expect(devices(a).first()).toContainText("This device");
 

@@ -47,13 +47,15 @@ test("logging out a device after the sudo window asks for the password first", a
   await expect(alert).toContainText("confirm your password before logging out devices");
   await expect(devices(a)).toHaveCount(2);
   await alert.getByRole("link", { name: "Confirm your password" }).click();
-  await expect(a).toHaveURL(/\/settings\/confirm\?next=\/settings\/sessions$/);
+  await expect(a).toHaveURL(/\/settings\/confirm\?next=\/settings\/sessions%3Frevoke%3D[^&]+$/);
   await hydrated(a);
   await a.getByLabel("Password").fill(PASSWORD);
   await a.getByRole("button", { name: "Confirm" }).click();
-  await expect(a).toHaveURL(/\/settings\/sessions$/);
+  // Back on the list, the logout that was refused is offered again.
+  await expect(a).toHaveURL(/\/settings\/sessions\?revoke=/);
   await hydrated(a);
-  await devices(a).filter({ hasText: "Firefox 139 on Windows" }).getByRole("button", { name: "Log out" }).click();
+  await a.getByRole("group").getByRole("button", { name: "Log out Firefox 139 on Windows" }).click();
+  await expect(a.getByRole("status")).toHaveText("Firefox 139 on Windows has been logged out.");
   await expect(devices(a)).toHaveCount(1);
 });
 

@@ -45,5 +45,6 @@ error-wrong-password = That password isn't right.
 confirm-title = Confirm your password
 confirm-intro = You're about to change which devices can use your account. Enter your password to continue.
 confirm-button = Confirm
+confirm-cancel = Cancel
 refusal-title = We couldn't do that
 refusal-home = Back to Northwind

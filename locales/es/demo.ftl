@@ -45,5 +45,6 @@ error-wrong-password = Esa contraseña no es correcta.
 confirm-title = Confirma tu contraseña
 confirm-intro = Vas a cambiar qué dispositivos pueden usar tu cuenta. Escribe tu contraseña para continuar.
 confirm-button = Confirmar
+confirm-cancel = Cancelar
 refusal-title = No hemos podido hacerlo
 refusal-home = Volver a Northwind

@@ -41,15 +41,24 @@ pub async fn revoke_device(
     /// The session's row id, as in [`DeviceView::id`](crate::data::DeviceView::id).
     id: String,
 ) -> Result<(), ApiError> {
+    // Without JavaScript the page comes back with the outcome in its URL; a refusal keeps the device's id there, so
+    // the page can offer the same logout again once the password is confirmed.
+    let id = id.trim();
     let (sessions, current) = context::signed_in()?;
-    context::respond(sessions.revoke(&current, id.trim(), &context::request_meta()).await)
+    context::respond(sessions.revoke(&current, id, &context::request_meta()).await)
+        .map_err(|e| context::fail_form::<RevokeDevice>(e, &[("revoke", id), ("done", "")]))?;
+    context::done_form(&[("revoke", ""), ("done", "device")]);
+    Ok(())
 }
 
 /// Logs out every device of the user except this one; returns how many.
 #[server(endpoint = "sessions/revoke-others")]
 pub async fn revoke_other_devices() -> Result<u64, ApiError> {
     let (sessions, current) = context::signed_in()?;
-    context::respond(sessions.revoke_others(&current, &context::request_meta()).await)
+    let count = context::respond(sessions.revoke_others(&current, &context::request_meta()).await)
+        .map_err(|e| context::fail_form::<RevokeOtherDevices>(e, &[("revoke", "others"), ("done", "")]))?;
+    context::done_form(&[("revoke", ""), ("done", "others")]);
+    Ok(count)
 }
 
 /// A page of the signed-in user's login trail (zero-based), newest first; `limit` caps it below a full page.

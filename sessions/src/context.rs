@@ -220,7 +220,7 @@ pub fn fail(error: ApiError) -> ApiError {
     if let Some(res) = use_context::<ResponseOptions>() {
         // A plain form post (no JavaScript) is redirected back to its page with the error in the URL, where the
         // form shows it; an error status would replace that redirect with a bare JSON body.
-        if !is_form_post() {
+        if !plain_form_post() {
             res.set_status(
                 http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
@@ -232,9 +232,18 @@ pub fn fail(error: ApiError) -> ApiError {
     error
 }
 
-/// A browser's own form submission: a POST that accepts HTML and says where it came from. (A page render is a
-/// GET: its errors keep their status, so a hidden page still answers 404.)
-fn is_form_post() -> bool {
+/// Whether the current request is a browser's own form submission (JavaScript off, or not loaded yet): a POST that
+/// accepts HTML and says where it came from. Leptos answers it with a redirect back to that page, the error in the
+/// URL. (A page render is a GET: its errors keep their status, so a hidden page still answers 404.)
+///
+/// ```no_run
+/// # fn f() {
+/// if leptos_sessions::context::plain_form_post() {
+///     leptos_axum::redirect("/settings?saved=1");
+/// }
+/// # }
+/// ```
+pub fn plain_form_post() -> bool {
     use_context::<Parts>().filter(|parts| parts.method == http::Method::POST).is_some_and(|parts| {
         let accepts_html = parts
             .headers
@@ -243,6 +252,72 @@ fn is_form_post() -> bool {
             .is_some_and(|accept| accept.contains("text/html"));
         accepts_html && parts.headers.contains_key(http::header::REFERER)
     })
+}
+
+/// For a [plain form post](plain_form_post): sends the browser back to its form with `error` (as Leptos does) and
+/// with `keep`, so the page can show the typed values and the action again. Never put a password in `keep`. Each
+/// value is dropped if it is over 254 bytes or hides characters; earlier attempts' errors and values are replaced,
+/// not stacked (Leptos alone would append a second error after the first, and the page would show the first).
+/// Anything else returns `error` untouched.
+///
+/// ```no_run
+/// use leptos::prelude::*;
+/// use leptos_sessions::{context::fail_form, ApiError};
+///
+/// #[server]
+/// pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
+///     # async fn check(_: &str, _: &str) -> Result<(), ApiError> { Ok(()) }
+///     check(&email, &password).await.map_err(|e| fail_form::<SignIn>(e, &[("email", &email)]))
+/// }
+/// ```
+pub fn fail_form<S: leptos::server_fn::ServerFn>(error: ApiError, keep: &[(&str, &str)]) -> ApiError {
+    use leptos::server_fn::error::ServerFnUrlError;
+    if let Some(page) = form_page(keep) {
+        if let Ok(back) = ServerFnUrlError::new(S::PATH, error.clone()).to_url(page.as_str()) {
+            redirect_within(&back);
+        }
+    }
+    error
+}
+
+/// For a plain form post that succeeded: back to its page with `keep` set (an empty value removes a key), so the
+/// page can say what happened.
+pub(crate) fn done_form(keep: &[(&str, &str)]) {
+    if let Some(page) = form_page(keep) {
+        redirect_within(&page);
+    }
+}
+
+/// The page a plain form post came from, without earlier errors and with `keep` in place of its old values.
+fn form_page(keep: &[(&str, &str)]) -> Option<url::Url> {
+    let mut page = use_context::<Parts>()
+        .and_then(|parts| parts.headers.get(http::header::REFERER)?.to_str().ok()?.parse::<url::Url>().ok())
+        .filter(|_| plain_form_post())?;
+    let replaced = |key: &str| matches!(key, "__path" | "__err") || keep.iter().any(|(k, _)| *k == key);
+    let others: Vec<(String, String)> =
+        page.query_pairs().filter(|(key, _)| !replaced(key)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    page.query_pairs_mut().clear().extend_pairs(others);
+    for (key, value) in keep {
+        let value = value.trim();
+        if !value.is_empty() && value.len() <= 254 && !crate::engine::has_hidden_characters(value) {
+            page.query_pairs_mut().append_pair(key, value);
+        }
+    }
+    if page.query() == Some("") {
+        page.set_query(None);
+    }
+    Some(page)
+}
+
+/// Path and query only: the Referer is the client's word, and a redirect must not leave the site.
+fn redirect_within(url: &url::Url) {
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    if let (Some(res), Ok(location)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(&target)) {
+        res.insert_header(http::header::LOCATION, location);
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -31,6 +31,9 @@ revoked-others = { $count ->
    *[other] { $count } other sessions have been signed out.
 }
 revoked-others-more = The other sessions have been signed out.
+revoked-one = The device has been logged out.
+reauth-continue = Password confirmed. Finish what you started:
+cancel = Cancel
 
 device-name = { $browser } { $version } on { $os }
 device-name-no-version = { $browser } on { $os }

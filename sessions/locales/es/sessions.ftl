@@ -31,6 +31,9 @@ revoked-others = { $count ->
    *[other] Se han cerrado { $count } sesiones más.
 }
 revoked-others-more = Se han cerrado las demás sesiones.
+revoked-one = Se ha cerrado la sesión del dispositivo.
+reauth-continue = Contraseña confirmada. Termina lo que empezaste:
+cancel = Cancelar
 
 device-name = { $browser } { $version } en { $os }
 device-name-no-version = { $browser } en { $os }

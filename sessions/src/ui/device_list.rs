@@ -48,6 +48,11 @@ pub(super) struct Texts {
     pub(super) hint: String,
     pub(super) empty: String,
     pub(super) confirm_link: String,
+    /// Above the logout offered again once the password is confirmed.
+    pub(super) retry_intro: String,
+    pub(super) cancel: String,
+    /// A device logged out by a plain form post (its name is no longer on the page).
+    pub(super) done_device: String,
     /// "N other sessions have been signed out", for the N the page expects (0, 1 and the number of other devices
     /// listed); worded once each, not once per possible N.
     pub(super) others_done: Vec<(u64, String)>,
@@ -68,6 +73,14 @@ impl Texts {
     }
 }
 
+/// What a plain form post (no JavaScript) left in the page's URL: the device (or `others`) whose logout waits for
+/// the password to be confirmed, or what was done (`device`, `others`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct FromUrl {
+    pub(super) retry: Option<String>,
+    pub(super) done: Option<String>,
+}
+
 /// Counts the changes the list made, where it shares [`super::DevicesSection`]'s context (a host hydrating the
 /// whole page), so the recent history below it refreshes.
 #[derive(Clone, Copy)]
@@ -81,6 +94,8 @@ struct ListState {
     status: RwSignal<Option<(usize, Result<String, ApiError>)>>,
     gone: RwSignal<Vec<String>>,
     all_others_gone: RwSignal<bool>,
+    /// The logout refused for want of a recent password (a device id or `others`), carried through the confirm page.
+    retry: RwSignal<Option<String>>,
     /// Where focus goes after an outcome. The button that was pressed is hidden with its row, and the next row's
     /// button would take its place under the keyboard or the mouse: a second Enter must not log out another device.
     message: NodeRef<leptos::html::Div>,
@@ -116,20 +131,41 @@ fn focus_later(target: NodeRef<leptos::html::Div>) {
 
 /// The devices, "Log out" on each other one, "sign out everywhere else", and what happened.
 #[island]
-pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<String>) -> impl IntoView {
+pub(super) fn DeviceList(
+    rows: Vec<Row>,
+    texts: Texts,
+    reauth_href: Option<String>,
+    from_url: FromUrl,
+) -> impl IntoView {
     let texts = StoredValue::new(texts);
+    let revoke_others = ServerAction::<RevokeOtherDevices>::new();
+    let revoke = ServerAction::<RevokeDevice>::new();
+    // A plain form post's outcome, from the URL: the effects below only ever run in a browser.
+    let url_error = revoke
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+        .or_else(|| revoke_others.value().get_untracked().and_then(Result::err));
+    let url_status = match (&url_error, from_url.done.as_deref()) {
+        (Some(e), _) => Some((0, Err(e.clone()))),
+        (None, Some("device")) => Some((0, Ok(texts.with_value(|t| t.done_device.clone())))),
+        (None, Some("others")) => Some((0, Ok(texts.with_value(|t| t.others_done_more.clone())))),
+        _ => None,
+    };
     let state = ListState {
-        status: RwSignal::new(None),
+        status: RwSignal::new(url_status),
         gone: RwSignal::new(Vec::new()),
         all_others_gone: RwSignal::new(false),
+        retry: RwSignal::new(from_url.retry.clone().filter(|_| url_error.is_some())),
         message: NodeRef::new(),
     };
     let others = rows.iter().filter(|r| !r.current).count();
-    let revoke_others = ServerAction::<RevokeOtherDevices>::new();
     Effect::new(move |_| {
         if let Some(outcome) = revoke_others.value().get() {
-            if outcome.is_ok() {
-                state.all_others_gone.set(true);
+            match &outcome {
+                Ok(_) => state.all_others_gone.set(true),
+                Err(ApiError::ReauthRequired) => state.retry.set(Some("others".into())),
+                Err(_) => {}
             }
             state.report(outcome.map(|n| texts.with_value(|t| t.others_done(n))));
         }
@@ -145,7 +181,12 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
         Ok(done) => Some(view! { <p class="sessions-notice" role="status">{done}</p> }.into_any()),
         Err(e) => {
             let link = matches!(e, ApiError::ReauthRequired).then(|| reauth_href.clone()).flatten().map(|href| {
-                let href = format!("{href}?next={}", current_path());
+                // Back to this page with the same logout offered again, so nothing has to be found twice.
+                let back = match state.retry.get() {
+                    Some(retry) => format!("{}?revoke={}", current_path(), encode(&retry)),
+                    None => current_path(),
+                };
+                let href = format!("{href}?next={}", encode(&back));
                 view! { " " <a href=href>{texts.with_value(|t| t.confirm_link.clone())}</a> }
             });
             let message = texts.with_value(|t| t.error(&e));
@@ -155,7 +196,6 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
     let none_left = Memo::new(move |_| state.all_others_gone.get() || state.gone.with(Vec::len) >= others);
     // One action for every row (one per row made a long list's page measurably slower to render); the id it was
     // dispatched with is noted when it starts, as the action forgets it once it completes.
-    let revoke = ServerAction::<RevokeDevice>::new();
     let revoking = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         if let Some(input) = revoke.input().get() {
@@ -167,13 +207,67 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
     Effect::new(move |_| {
         if let Some(outcome) = revoke.value().get() {
             let id = revoking.get_value();
-            if let (Ok(()), Some(id)) = (&outcome, &id) {
-                state.gone.update(|gone| gone.push(id.clone()));
+            match (&outcome, &id) {
+                (Ok(()), Some(id)) => state.gone.update(|gone| gone.push(id.clone())),
+                (Err(ApiError::ReauthRequired), Some(id)) => state.retry.set(Some(id.clone())),
+                _ => {}
             }
             let words = logged_out.with_value(|all| {
                 all.iter().find(|(row, _)| Some(row) == id.as_ref()).map(|(_, words)| words.clone()).unwrap_or_default()
             });
             state.report(outcome.map(|()| words));
+        }
+    });
+    // Back from the confirm page: the logout that was refused, offered again with focus on it.
+    let offered = from_url.retry.filter(|_| url_error.is_none()).and_then(|retry| {
+        let label = if retry == "others" {
+            (others > 0).then(|| texts.with_value(|t| t.sign_out_others.clone()))
+        } else {
+            rows.iter().find(|r| r.id == retry && !r.current).map(|r| r.log_out_label.clone())
+        }?;
+        Some((retry, label))
+    });
+    let retry_button = NodeRef::<leptos::html::Button>::new();
+    // `autofocus` covers a page load; arriving by the router's navigation, focus is moved once the page is live.
+    Effect::new(move |_| {
+        if let Some(button) = retry_button.get() {
+            let _ = button.focus();
+        }
+    });
+    let retry_prompt = offered.map(|(retry, label)| {
+        let (intro, cancel) = texts.with_value(|t| (t.retry_intro.clone(), t.cancel.clone()));
+        let button = move || {
+            view! {
+                <button type="submit" class="sessions-button sessions-button-danger" autofocus node_ref=retry_button>
+                    {label.clone()}
+                </button>
+            }
+        };
+        let form = if retry == "others" {
+            view! { <ActionForm action=revoke_others>{button()}</ActionForm> }.into_any()
+        } else {
+            view! {
+                <ActionForm action=revoke>
+                    <input type="hidden" name="id" value=retry.clone()/>
+                    {button()}
+                </ActionForm>
+            }
+            .into_any()
+        };
+        // Hidden once anything happens on the list, like the rows it stands for.
+        view! {
+            <div
+                class="sessions-retry"
+                role="group"
+                aria-labelledby="sessions-retry-intro"
+                hidden=move || state.status.with(Option::is_some)
+            >
+                <p id="sessions-retry-intro">{intro}</p>
+                <div class="sessions-retry-actions">
+                    {form}
+                    <a class="sessions-button sessions-button-secondary" href=current_path()>{cancel}</a>
+                </div>
+            </div>
         }
     });
     let rows = rows.into_iter().map(|row| view! { <DeviceItem row texts state revoke/> }).collect_view();
@@ -182,6 +276,7 @@ pub(super) fn DeviceList(rows: Vec<Row>, texts: Texts, reauth_href: Option<Strin
         <div class="sessions-status" aria-live="polite" tabindex="-1" node_ref=state.message>
             {status}
         </div>
+        {retry_prompt}
         <ul class="sessions-list" aria-labelledby="sessions-devices-title">{rows}</ul>
         <Show when=move || none_left.get()>
             <p class="sessions-empty">{texts.with_value(|t| t.empty.clone())}</p>
@@ -280,6 +375,17 @@ fn current_path() -> String {
     {
         leptos_router::hooks::use_location().pathname.get_untracked()
     }
+}
+
+/// Percent-encodes a query value (a path with its own query, a device id).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Reloads the page (in the browser), so the host's sign-in redirect takes over once the session has ended.

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::device_list::{Changes, DeviceList, Row, Texts};
+use super::device_list::{Changes, DeviceList, FromUrl, Row, Texts};
 use super::history::{auth_method_label, RecentHistory};
 use super::names::device_name;
 use super::time::{iso, last_active_within, long_date};
@@ -65,9 +65,10 @@ pub fn DevicesSection(
                         match devices.await {
                             Ok(list) => {
                                 let (rows, texts) = worded(i18n, list);
+                                let from_url = from_url();
                                 // Alone in its element: hydrating the whole page, Leptos 0.8 leaves its cursor inside an
                                 // island's own element, so whatever follows an island within one parent fails to hydrate.
-                                view! { <div class="sessions-devices-list"><DeviceList rows texts reauth_href/></div> }
+                                view! { <div class="sessions-devices-list"><DeviceList rows texts reauth_href from_url/></div> }
                                     .into_any()
                             }
                             Err(e) => view! { <p class="sessions-error" role="alert">{e.message(i18n)}</p> }.into_any(),
@@ -78,6 +79,14 @@ pub fn DevicesSection(
             <RecentHistory limit=10 see_all=history_href refresh=changes.0.into()/>
         </section>
     }
+}
+
+/// What a plain form post (no JavaScript) left in the page's URL for the list: an action to offer again once the
+/// password is confirmed, or what was done.
+fn from_url() -> FromUrl {
+    let query = leptos_router::hooks::use_query_map();
+    let query = query.read_untracked();
+    FromUrl { retry: query.get("revoke"), done: query.get("done") }
 }
 
 /// The list's rows and words, written on the server in the page's language (see [`DeviceList`]).
@@ -94,6 +103,9 @@ fn worded(i18n: I18n, list: DevicesView) -> (Vec<Row>, Texts) {
         hint: i18n.t("sign-out-others-hint"),
         empty: i18n.t("devices-empty"),
         confirm_link: i18n.t("confirm-password-link"),
+        retry_intro: i18n.t("reauth-continue"),
+        cancel: i18n.t("cancel"),
+        done_device: i18n.t("revoked-one"),
         others_done: [0, 1, others]
             .iter()
             .map(|&n| {
