@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::auth::{whoami, SignOut};
+use super::theme::ThemeSwitch;
 use leptos_sessions::i18n::use_i18n;
 
 /// The frame of every signed-in page: brand, navigation, who is signed in, and "Sign out".
@@ -50,6 +51,9 @@ pub fn SignedInLayout(children: Children) -> impl IntoView {
             </div>
         </header>
         <main class="page">{children()}</main>
+        <footer class="site-footer">
+            <ThemeSwitch/>
+        </footer>
     }
 }
 
@@ -65,5 +69,8 @@ pub fn AuthLayout(children: Children) -> impl IntoView {
             </a>
             <div class="card auth-card">{children()}</div>
         </main>
+        <footer class="site-footer">
+            <ThemeSwitch/>
+        </footer>
     }
 }

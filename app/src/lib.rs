@@ -18,6 +18,7 @@ pub mod limit;
 pub(crate) mod pages;
 #[cfg(feature = "ssr")]
 pub mod refusal;
+pub mod theme;
 #[cfg(feature = "ssr")]
 pub mod users;
 
@@ -54,13 +55,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             res.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
         }
     }
+    #[cfg(feature = "ssr")]
+    let theme = theme::from_request();
+    #[cfg(not(feature = "ssr"))]
+    let theme = theme::Theme::default();
+    provide_context(theme);
     view! {
         <!DOCTYPE html>
-        <html lang=i18n.tag()>
+        <html lang=i18n.tag() data-theme=theme.attribute()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="color-scheme" content="light"/>
+                <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options islands=true/>

@@ -48,3 +48,8 @@ confirm-button = Confirm
 confirm-cancel = Cancel
 refusal-title = We couldn't do that
 refusal-home = Back to Northwind
+
+theme-legend = Theme
+theme-system = System
+theme-light = Light
+theme-dark = Dark

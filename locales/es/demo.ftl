@@ -48,3 +48,8 @@ confirm-button = Confirmar
 confirm-cancel = Cancelar
 refusal-title = No hemos podido hacerlo
 refusal-home = Volver a Northwind
+
+theme-legend = Tema
+theme-system = Sistema
+theme-light = Claro
+theme-dark = Oscuro

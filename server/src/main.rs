@@ -305,6 +305,7 @@ async fn serve<S: SessionStore + 'static>(
     let routes = generate_route_list(App);
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/theme", axum::routing::post(app::theme::choose).with_state(settings.secure_cookies))
         .leptos_routes_with_context(
             &leptos_options,
             routes,

@@ -415,20 +415,33 @@ fn base64_url(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn a_refused_form_post_without_javascript_goes_back_to_the_form_with_its_message() {
     let server = start(&[]).await;
-    let form = sign_in_form("nobody@example.com", "wrong password");
-    let mut call = Call::post("/api/demo/sign-in", &form).header("Referer", format!("http://{}/signin", server.addr));
-    call.accept = "text/html,application/xhtml+xml";
-    let reply = server.send(call).await;
+    let form = sign_in_form("Nobody@Example.com", "wrong password");
+    let post = |referer: String| {
+        let mut call = Call::post("/api/demo/sign-in", &form).header("Referer", referer);
+        call.accept = "text/html,application/xhtml+xml";
+        call
+    };
+    let reply = server.send(post(format!("http://{}/signin?next=%2Fsettings", server.addr))).await;
     assert_eq!(reply.status, 302, "{reply:?}");
     let location = reply.header("location").unwrap();
-    assert!(location.contains("__err="), "{location}");
-    let back = server.get(location.split_once(&server.addr).unwrap().1).await;
+    // Back to the same page on this site, with the error and the email as typed, never the password.
+    assert!(location.starts_with("/signin?next=%2Fsettings&email=Nobody%40Example.com&__path="), "{location}");
+    assert!(!location.contains("wrong"), "{location}");
+    let back = server.get(location).await;
     assert!(
         back.body.contains("That email and password don&#x27;t match an account.")
             || back.body.contains("That email and password don't match an account."),
         "{}",
         back.body
     );
+    assert!(back.body.contains(r#"value="Nobody@Example.com""#), "{}", back.body);
+
+    // A second failure from that page replaces the first one's error and email rather than adding to them.
+    let again = server.send(post(format!("http://{}{location}", server.addr))).await;
+    let location = again.header("location").unwrap();
+    assert!(location.starts_with("/signin?next=%2Fsettings&email="), "{location}");
+    assert_eq!(location.matches("__err=").count(), 1, "{location}");
+    assert_eq!(location.matches("email=").count(), 1, "{location}");
 }
 
 /// The demo's password handling as deployed, logging everything it can (`RUST_LOG=debug`): a wrong guess and the
