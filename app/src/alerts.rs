@@ -13,6 +13,11 @@ pub struct AlertView {
     pub ip_address: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
+    /// The session the sign-in started, so the alert can log it out.
+    pub session_id: String,
+    /// Still signed in (the alert offers "Log it out"), and whether it is the device reading the alert.
+    pub live: bool,
+    pub current: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -95,7 +100,9 @@ mod store {
         pub async fn recent(&self, user_id: &str) -> Result<Vec<AlertView>, sqlx::Error> {
             // The place is read from the session row, which the geolocation worker fills in after sign-in.
             let rows = sqlx::query(
-                "SELECT a.*, s.country_code, s.country_name, s.city FROM demo_alerts a
+                "SELECT a.*, s.country_code, s.country_name, s.city,
+                        CASE WHEN s.id IS NOT NULL AND s.ended_at IS NULL THEN 'live' ELSE 'ended' END AS state
+                 FROM demo_alerts a
                  LEFT JOIN sessions s ON CAST(s.id AS TEXT) = a.session_id
                  WHERE a.user_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT 5",
             )
@@ -122,6 +129,9 @@ mod store {
                         ),
                         ip_address: r.try_get("ip_address")?,
                         created_at: r.try_get("created_at")?,
+                        session_id: r.try_get("session_id")?,
+                        live: r.try_get::<String, _>("state")? == "live",
+                        current: false,
                     })
                 })
                 .collect()

@@ -19,7 +19,11 @@ pub async fn whoami() -> Result<String, ApiError> {
 pub async fn security_alerts() -> Result<Vec<AlertView>, ApiError> {
     let (_, current) = leptos_sessions::context::signed_in()?;
     let alerts = use_context::<super::alerts::Alerts>().ok_or(ApiError::Unavailable)?;
-    alerts.recent(&current.user_id).await.map_err(unavailable)
+    let mut alerts = alerts.recent(&current.user_id).await.map_err(unavailable)?;
+    for alert in &mut alerts {
+        alert.current = *alert.session_id == *current.id;
+    }
+    Ok(alerts)
 }
 
 #[server(endpoint = "demo/sign-up")]
@@ -122,6 +126,10 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let (_, current) = leptos_sessions::context::signed_in()?;
     if !(8..=1024).contains(&new_password.chars().count()) {
         return Err(fail(ApiError::Invalid("error-password-too-short".into())));
+    }
+    // Compared before any hashing: the two values are both the person's own input, so this reveals nothing.
+    if new_password == current_password {
+        return Err(fail(ApiError::Invalid("error-password-unchanged".into())));
     }
     let user = check_own_password(&current, &current_password, "password_change_failed").await?;
     users()?.set_password(&user.id, &new_password).await.map_err(|err| match err {

@@ -5,7 +5,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{Method, Request};
 
-use leptos_sessions::engine::CurrentSession;
+use leptos_sessions::engine::{CurrentSession, SessionEnded};
 
 /// Pages anyone may see; everything else that is a page needs a session.
 const PUBLIC_PAGES: &[&str] = &["/signin", "/signup"];
@@ -27,12 +27,27 @@ pub async fn require_sign_in(req: Request<Body>, next: Next) -> Response {
     let admin = path == "/admin" || path.starts_with("/admin/");
     if !signed_in && !public && !admin {
         let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        return Redirect::to(&format!("/signin?next={}", encode(target))).into_response();
+        let why = req.extensions().get::<SessionEnded>().and_then(|e| ended_notice(&e.reason));
+        let why = why.map(|w| format!("&ended={w}")).unwrap_or_default();
+        return Redirect::to(&format!("/signin?next={}{why}", encode(target))).into_response();
     }
     if signed_in && public {
         return Redirect::to("/").into_response();
     }
     next.run(req).await
+}
+
+/// Which notice the sign-in page shows a browser whose session ended elsewhere (`signed-out-<notice>`); none for
+/// endings the person made here or that replaced the session with a newer one.
+pub fn ended_notice(reason: &str) -> Option<&'static str> {
+    match reason {
+        "user_revoked" | "logout_everywhere" => Some("device"),
+        "password_change" | "password_reset" => Some("password"),
+        "expired" => Some("expired"),
+        "admin_revoked" | "account_disabled" => Some("admin"),
+        "pruned" => Some("pruned"),
+        _ => None,
+    }
 }
 
 /// Where to go after signing in: a path-absolute URL on this site, or `/`.

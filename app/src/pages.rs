@@ -5,7 +5,8 @@ use leptos_router::hooks::use_query_map;
 use super::alerts::AlertView;
 use super::auth::{security_alerts, whoami, ChangePassword, ConfirmPassword, SignIn, SignUp};
 use super::layout::{AuthLayout, SignedInLayout};
-use leptos_sessions::api::last_used_method;
+use leptos_sessions::api::{last_used_method, RevokeDevice};
+use leptos_sessions::error::ApiError;
 use leptos_sessions::i18n::use_i18n;
 use leptos_sessions::ui::{long_date, DeviceIcon, DevicesSection, LoginHistory};
 
@@ -179,16 +180,32 @@ fn SettingsFrame(current: &'static str, children: Children) -> impl IntoView {
 fn SecurityAlerts() -> impl IntoView {
     let i18n = use_i18n();
     let alerts = Resource::new(|| (), |_| security_alerts());
+    // "Log it out" is a plain form post: it comes back here with what happened in the URL (see `fail_form`).
+    let revoke = ServerAction::<RevokeDevice>::new();
+    let outcome = move || {
+        if let Some(Err(e)) = revoke.value().get() {
+            // A logout that needs the password confirmed continues on the devices page once it is.
+            let confirm = matches!(e, ApiError::ReauthRequired).then(|| {
+                let id = use_query_map().read().get("revoke").unwrap_or_default();
+                let href = format!("/settings/confirm?next=/settings/sessions%3Frevoke%3D{}", encode_id(&id));
+                view! { " " <a href=href>{i18n.t("confirm-password-link")}</a> }
+            });
+            return Some(view! { <p class="form-error" role="alert">{e.message(i18n)} {confirm}</p> }.into_any());
+        }
+        (use_query_map().read().get("done").as_deref() == Some("device"))
+            .then(|| view! { <p class="sessions-notice" role="status">{i18n.t("revoked-one")}</p> }.into_any())
+    };
     view! {
         <section class="card alerts" aria-labelledby="alerts-title">
             <h2 id="alerts-title">{i18n.t("alerts-title")}</h2>
+            <div aria-live="polite">{outcome}</div>
             <Suspense>
                 {move || Suspend::new(async move {
                     let alerts = alerts.await.unwrap_or_default();
                     if alerts.is_empty() {
                         return view! { <p class="sessions-empty">{i18n.t("alerts-empty")}</p> }.into_any();
                     }
-                    let rows = alerts.into_iter().map(|a| view! { <AlertRow alert=a/> }).collect_view();
+                    let rows = alerts.into_iter().map(|a| view! { <AlertRow alert=a revoke/> }).collect_view();
                     view! { <ul class="alerts-list">{rows}</ul> }.into_any()
                 })}
             </Suspense>
@@ -196,21 +213,53 @@ fn SecurityAlerts() -> impl IntoView {
     }
 }
 
+/// A session id in a query value: anything but the characters ids are made of is percent-encoded.
+fn encode_id(id: &str) -> String {
+    id.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 #[component]
-fn AlertRow(alert: AlertView) -> impl IntoView {
+fn AlertRow(alert: AlertView, revoke: ServerAction<RevokeDevice>) -> impl IntoView {
     let i18n = use_i18n();
-    let title =
-        i18n.t_with("alert-new-device", &[("device", leptos_sessions::ui::device_name(i18n, &alert.device).into())]);
-    let source =
-        leptos_sessions::ui::source_line(i18n, &alert.device, alert.place.as_ref(), alert.ip_address.as_deref());
+    let name = leptos_sessions::ui::device_name(i18n, &alert.device);
+    let title = i18n.t_with("alert-new-device", &[("device", name.clone().into())]);
+    let place = alert.place.as_ref().map(|p| p.label.clone());
+    let ip = alert.ip_address.as_deref().map(|ip| i18n.t_with("ip-short", &[("ip", ip.to_owned().into())]));
+    let when = long_date(i18n, alert.created_at);
+    let meta = [place, ip, Some(when)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let kind = alert.device.device_type.clone();
+    let action = if alert.current {
+        view! { <span class="sessions-badge sessions-badge-current">{i18n.t("this-device")}</span> }.into_any()
+    } else if alert.live {
+        view! {
+            <div class="alert-question">
+                <span>{i18n.t("alert-was-this-you")}</span>
+                <ActionForm action=revoke>
+                    <input type="hidden" name="id" value=alert.session_id.clone()/>
+                    <button
+                        type="submit"
+                        class="sessions-button sessions-button-danger"
+                        aria-label=i18n.t_with("alert-log-it-out-device", &[("device", name.into())])
+                    >
+                        {i18n.t("alert-log-it-out")}
+                    </button>
+                </ActionForm>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! { <span class="alert-ended">{i18n.t("alert-logged-out")}</span> }.into_any()
+    };
     view! {
         <li class="alert">
             <span class="sessions-device-icon"><DeviceIcon kind/></span>
-            <div>
+            <div class="alert-body">
                 <p class="alert-title">{title}</p>
-                <p class="sessions-device-meta">{source} " · " {long_date(i18n, alert.created_at)}</p>
+                <p class="sessions-device-meta">{meta}</p>
             </div>
+            <div class="alert-action">{action}</div>
         </li>
     }
 }
@@ -233,6 +282,7 @@ pub fn SignInPage() -> impl IntoView {
         <Title text=i18n.t("signin-title")/>
         <AuthLayout>
             <h1>{i18n.t("signin-title")}</h1>
+            <EndedNotice/>
             <ActionForm action>
                 <input type="hidden" name="next" value=next/>
                 <FormError error/>
@@ -286,6 +336,22 @@ pub fn SignUpPage() -> impl IntoView {
             </p>
         </AuthLayout>
     }
+}
+
+/// Why this browser was signed out, when its session ended elsewhere (the guard's `ended=`): only words of our own,
+/// whatever the URL says.
+#[component]
+fn EndedNotice() -> impl IntoView {
+    let i18n = use_i18n();
+    let key = move || match use_query_map().read().get("ended").as_deref() {
+        Some("device") => Some("signed-out-device"),
+        Some("password") => Some("signed-out-password"),
+        Some("expired") => Some("signed-out-expired"),
+        Some("admin") => Some("signed-out-admin"),
+        Some("pruned") => Some("signed-out-pruned"),
+        _ => None,
+    };
+    move || key().map(|key| view! { <p class="form-notice" role="status">{i18n.t(key)}</p> })
 }
 
 /// The email a plain form post typed before it failed, carried back in the URL (see `auth::refill`).

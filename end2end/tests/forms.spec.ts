@@ -47,7 +47,7 @@ test("without JavaScript, sign-in and sign-up errors come back as the form with 
   await spanish.goto("/signup");
   await spanish.locator("#email").fill(email);
   await spanish.locator("#password").fill(PASSWORD);
-  await spanish.locator("button[type=submit]").click();
+  await spanish.locator(".auth-card button[type=submit]").click();
   await expectPage(spanish);
   await expect(spanish.getByRole("alert")).toHaveText("Ya existe una cuenta con este correo. Prueba a iniciar sesión.");
   await expect(spanish.locator("#email")).toHaveValue(email);

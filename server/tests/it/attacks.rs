@@ -494,3 +494,28 @@ async fn no_password_or_token_is_stored_or_logged() {
         "every failure is on the trail"
     );
 }
+
+/// A browser logged out from another device is told why by the page it loads next, however many script calls it
+/// makes first: those are refused (401) and leave its cookie alone, and the page load clears it.
+#[tokio::test]
+async fn a_device_logged_out_elsewhere_learns_why_on_its_next_page() {
+    let server = start(&[]).await;
+    let a = server.sign_up("ada@example.com", PASSWORD, client(1)).await;
+    let form = sign_in_form("ada@example.com", PASSWORD);
+    let b = server.send(Call::post("/api/demo/sign-in", &form).from(client(2))).await.cookies();
+    let ended = server.send(Call::post("/api/sessions/revoke-others", "").cookie(&a).from(client(1))).await;
+    assert_eq!(ended.status, 200, "{ended:?}");
+
+    let call = server.send(Call::post("/api/sessions/devices", "").cookie(&b).from(client(2))).await;
+    assert_eq!(call.status, 401, "{call:?}");
+    assert!(!call.head.to_ascii_lowercase().contains("set-cookie: session="), "a script's call keeps it: {call:?}");
+
+    let page = server.send(Call::get("/settings/sessions").cookie(&b).from(client(2))).await;
+    assert_eq!(page.header("location"), Some("/signin?next=/settings/sessions&ended=device"), "{page:?}");
+    let cleared = page.head.lines().any(|l| l.to_ascii_lowercase().starts_with("set-cookie: session=;"));
+    assert!(cleared, "the page load clears it: {page:?}");
+
+    // A cookie nobody signed is just signed out, with nothing to explain.
+    let forged = server.send(Call::get("/settings/sessions").cookie("session=forged").from(client(3))).await;
+    assert_eq!(forged.header("location"), Some("/signin?next=/settings/sessions"), "{forged:?}");
+}

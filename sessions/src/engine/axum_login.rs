@@ -277,7 +277,7 @@ where
                             }
                         }
                     }
-                    Resolved::SignedOut => {
+                    Resolved::SignedOut | Resolved::Ended(_) => {
                         // Revoked, expired or ended elsewhere: this request and every later one are signed out.
                         if !log_out::<B>(&mut req, &session).await {
                             return Ok(Refusal::unavailable(&req).into_response());

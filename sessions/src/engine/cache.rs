@@ -296,6 +296,10 @@ impl Registry for Invalidating {
         self.inner.find_live(token_digest).await
     }
 
+    async fn ended_reason(&self, token_digest: &str) -> Result<Option<String>, StoreError> {
+        self.inner.ended_reason(token_digest).await
+    }
+
     async fn touch(
         &self,
         id: &str,

@@ -86,6 +86,7 @@ where
                 return Ok(Refusal::cross_site(&req).into_response());
             }
             let mut sign_out = false;
+            let mut ended = false;
             let mut refresh = None;
             if let Some(raw) = token::session_cookie(req.headers(), config) {
                 match sessions.resolve(raw, peer_ip(&req), req.headers()).await {
@@ -97,10 +98,19 @@ where
                         req.extensions_mut().insert(CurrentSession { id: live.id, user_id: live.user_id });
                     }
                     Resolved::SignedOut => sign_out = true,
+                    Resolved::Ended(reason) => {
+                        (sign_out, ended) = (true, true);
+                        req.extensions_mut().insert(SessionEnded { reason });
+                    }
                     Resolved::Unavailable => {
                         return Ok(Refusal::unavailable(&req).into_response());
                     }
                 }
+            }
+            // An ended session's cookie is cleared by the next page the browser loads, not by a script's call: that
+            // page can then still say why the person was signed out.
+            if ended && !accepts_html(&req) {
+                sign_out = false;
             }
             req.extensions_mut().insert(sessions.clone());
             let pending = PendingCookies::default();
@@ -139,6 +149,11 @@ where
     }
 }
 
+/// A browser's navigation or form post, as opposed to a script's call.
+fn accepts_html<B>(req: &Request<B>) -> bool {
+    req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"))
+}
+
 /// How much longer a live session may last: to its absolute limit, or the longest cookie lifetime.
 fn remaining_life(config: &super::Config, live: &LiveSession, now: time::OffsetDateTime) -> std::time::Duration {
     match config.absolute_timeout {
@@ -147,10 +162,32 @@ fn remaining_life(config: &super::Config, live: &LiveSession, now: time::OffsetD
     }
 }
 
+/// In a request's extensions when its session cookie is genuine but the session has ended since: the host can tell
+/// the person why they are signed out (the cookie itself is cleared by this response).
+///
+/// ```
+/// use leptos_sessions::engine::SessionEnded;
+///
+/// fn notice(req: &http::Request<axum::body::Body>) -> Option<&'static str> {
+///     match req.extensions().get::<SessionEnded>()?.reason.as_str() {
+///         "user_revoked" | "logout_everywhere" => Some("You were signed out from another device."),
+///         _ => Some("Your session has ended. Sign in again."),
+///     }
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionEnded {
+    /// The ending's reason, as in the trail: `user_revoked`, `logout_everywhere`, `password_change`, `expired`,
+    /// `admin_revoked`, …
+    pub reason: String,
+}
+
 pub(crate) enum Resolved {
     /// The live row, and the time it was judged at (one clock read serves the whole request).
     Live(LiveSession, time::OffsetDateTime),
     SignedOut,
+    /// A genuine cookie of a session that has ended, and why.
+    Ended(String),
     Unavailable,
 }
 
@@ -174,7 +211,14 @@ impl Sessions {
                         }
                         live
                     }
-                    Ok(None) => return Resolved::SignedOut,
+                    Ok(None) => {
+                        // Rare (once per browser after its session ended, whose cookie this response clears), so
+                        // the second lookup costs nothing on the hot path. Failing, it only loses the explanation.
+                        return match self.registry().ended_reason(&digest).await {
+                            Ok(Some(reason)) => Resolved::Ended(reason),
+                            _ => Resolved::SignedOut,
+                        };
+                    }
                     Err(err) => {
                         tracing::error!(error = %err, "session lookup failed; answering 503");
                         return Resolved::Unavailable;
@@ -184,7 +228,7 @@ impl Sessions {
         };
         let now = self.now();
         match self.expire_if_due(&live, now).await {
-            Some(true) => return Resolved::SignedOut,
+            Some(true) => return Resolved::Ended("expired".to_owned()),
             // Not touched either: that would renew the idle session the next request must end.
             None => return Resolved::Live(live, now),
             Some(false) => {}

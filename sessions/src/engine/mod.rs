@@ -34,7 +34,7 @@ pub use cookie;
 pub use device::{ClientHeaders, DeviceInfo};
 pub use geo::Geo;
 pub use ip::ClientIp;
-pub use layer::{CurrentSession, SessionLayer};
+pub use layer::{CurrentSession, SessionEnded, SessionLayer};
 pub use lifecycle::SignedIn;
 pub use reasons::REASONS;
 pub use refusal::Refusal;

@@ -125,8 +125,10 @@ pub fn EventList(events: Vec<EventView>) -> impl IntoView {
 #[component]
 fn EventRow(event: EventView) -> impl IntoView {
     let i18n = use_i18n();
-    let what = event_label(i18n, &event.kind);
-    let reason = event.reason.as_deref().map(|r| format!(" ({})", reason_text(i18n, r)));
+    // A failure with a label of its own ("Wrong password when confirming it") needs no reason after it.
+    let specific = event.reason.as_deref().and_then(|r| i18n.try_t(&format!("event-{}-{r}", event.kind)));
+    let reason = event.reason.as_deref().filter(|_| specific.is_none()).map(|r| format!(" ({})", reason_text(i18n, r)));
+    let what = specific.unwrap_or_else(|| event_label(i18n, &event.kind));
     // How it was attempted, when that is not a plain password: "Passkey", "GitHub", "two-step: authenticator app".
     let method = event.auth_method.as_deref().and_then(|m| auth_method_label(i18n, m, event.auth_provider.as_deref()));
     let factor = event

@@ -34,6 +34,10 @@ pub trait Registry: Send + Sync {
     /// The live row holding this token digest: one indexed lookup.
     async fn find_live(&self, token_digest: &str) -> Result<Option<LiveSession>, StoreError>;
 
+    /// Why the ended row holding this token digest ended (`user_revoked`, `expired`, …); `None` when no ended row
+    /// holds it. Asked only when a validly signed cookie finds no live row, so the browser can be told why.
+    async fn ended_reason(&self, token_digest: &str) -> Result<Option<String>, StoreError>;
+
     /// Records activity unless it was recorded after `stale_before`. Returns whether a write happened.
     async fn touch(
         &self,

@@ -256,6 +256,19 @@ impl Registry for PgStore {
         .await
     }
 
+    async fn ended_reason(&self, token_digest: &str) -> Result<Option<String>, StoreError> {
+        bounded(async move {
+            let reason: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT ended_reason FROM sessions WHERE token_digest = $1 AND ended_at IS NOT NULL",
+            )
+            .bind(token_digest)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(reason.flatten())
+        })
+        .await
+    }
+
     async fn touch(
         &self,
         id: &str,

@@ -423,6 +423,15 @@ impl Registry for SqliteStore {
         Ok(row.as_ref().map(columns::live).transpose()?)
     }
 
+    async fn ended_reason(&self, token_digest: &str) -> Result<Option<String>, StoreError> {
+        let reason: Option<Option<String>> =
+            sqlx::query_scalar("SELECT ended_reason FROM sessions WHERE token_digest = ? AND ended_at IS NOT NULL")
+                .bind(token_digest)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(reason.flatten())
+    }
+
     async fn touch(
         &self,
         id: &str,
