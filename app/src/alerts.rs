@@ -29,7 +29,7 @@ mod store {
     use sqlx::Row;
 
     use super::AlertView;
-    use leptos_sessions::data::{DeviceFields, PlaceView};
+    use leptos_sessions::data::DeviceFields;
     use leptos_sessions::engine::SessionRecord;
 
     #[derive(Clone, Debug)]
@@ -122,10 +122,11 @@ mod store {
                             app_name: r.try_get("app_name")?,
                             app_version: r.try_get("app_version")?,
                         },
-                        place: PlaceView::new(
+                        place: leptos_sessions::context::place(
                             r.try_get("country_code")?,
                             r.try_get("city")?,
                             r.try_get("country_name")?,
+                            r.try_get::<Option<String>, _>("ip_address")?.as_deref(),
                         ),
                         ip_address: r.try_get("ip_address")?,
                         created_at: r.try_get("created_at")?,

@@ -225,10 +225,13 @@ fn AlertRow(alert: AlertView, revoke: ServerAction<RevokeDevice>) -> impl IntoVi
     let i18n = use_i18n();
     let name = leptos_sessions::ui::device_name(i18n, &alert.device);
     let title = i18n.t_with("alert-new-device", &[("device", name.clone().into())]);
-    let place = alert.place.as_ref().map(|p| p.label.clone());
+    let place = alert.place.as_ref().map(|p| match p.country_code.as_deref().and_then(leptos_sessions::ui::flag) {
+        Some(flag) => format!("{flag} {}", p.label),
+        None => p.label.clone(),
+    });
     let ip = alert.ip_address.as_deref().map(|ip| i18n.t_with("ip-short", &[("ip", ip.to_owned().into())]));
     let when = long_date(i18n, alert.created_at);
-    let meta = [place, ip, Some(when)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let meta = [place, ip, Some(when)].into_iter().flatten().collect::<Vec<_>>().join(leptos_sessions::ui::SEPARATOR);
     let kind = alert.device.device_type.clone();
     let action = if alert.current {
         view! { <span class="sessions-badge sessions-badge-current">{i18n.t("this-device")}</span> }.into_any()

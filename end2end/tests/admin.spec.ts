@@ -111,7 +111,7 @@ test("an administrator finds an attack, reads the account's trail and revokes it
   await expect(rows).toHaveCount(1);
 
   // "Revoke all" ends the one left; both browsers are signed out on their next request.
-  await rows.first().getByRole("button", { name: /^Revoke every session/ }).click();
+  await rows.first().getByRole("button", { name: /^Revoke all sessions/ }).click();
   await expect(admin.getByRole("status")).toContainText("1 session was ended");
   await expect(admin.getByText("No sessions match these filters.")).toBeVisible();
   for (const page of [london, home]) {

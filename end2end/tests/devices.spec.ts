@@ -24,7 +24,8 @@ test("two browsers see each other, one logs the other out, and sign-out-others c
 
   // B's very next navigation is signed out.
   await b.goto("/settings/sessions");
-  await expect(b).toHaveURL(/\/signin\?next=\/settings\/sessions$/);
+  await expect(b).toHaveURL(/\/signin\?next=\/settings\/sessions&ended=device$/);
+  await expect(b.getByRole("status")).toHaveText("You were signed out from another device. Sign in again to continue.");
 
   const c = await device(browser, UA.safariIphone);
   await signIn(c, email);

@@ -33,7 +33,45 @@ test("a sign-in through the trusted proxy from a public IP shows its approximate
   // The login history and the new-device alert carry it too.
   await expect(home.locator(".sessions-recent li.sessions-event").filter({ hasText: "London" }).first()).toContainText("🇬🇧");
   await home.goto("/");
-  await expect(home.locator(".alert").first()).toContainText("🇬🇧 London, United Kingdom · IP 81.2.69.142 · Firefox 139 on Windows");
+  const alert = home.locator(".alert").first();
+  await expect(alert.locator(".alert-title")).toHaveText("New sign-in from Firefox 139 on Windows");
+  await expect(alert).toContainText("🇬🇧 London, United Kingdom · IP 81.2.69.142 · ");
+});
+
+test("places are named in the reader's language: the same sign-in reads as Londres, Reino Unido in Spanish", async ({
+  browser,
+}) => {
+  const email = uniqueEmail();
+  const owner = await (await browser.newContext({ userAgent: UA.chromeMac, locale: "en-US" })).newPage();
+  await signUp(owner, email);
+  const travelling = await browser.newContext({
+    userAgent: UA.firefoxWindows,
+    locale: "en-US",
+    extraHTTPHeaders: { "X-Forwarded-For": "81.2.69.142" },
+  });
+  const away = await travelling.newPage();
+  await away.goto("/signin");
+  await hydrated(away);
+  await away.getByLabel("Email").fill(email);
+  await away.getByLabel("Password").fill(PASSWORD);
+  await away.getByRole("button", { name: "Sign in" }).click();
+  await expect(away).toHaveURL(/\/$/);
+
+  // The owner reads the same rows in Spanish: the place is looked up again in Spanish, the stored English kept.
+  const spanish = await browser.newContext({ userAgent: UA.chromeMac, locale: "es-ES", storageState: await owner.context().storageState() });
+  const page = await spanish.newPage();
+  const row = page.locator("li.sessions-device:visible").filter({ hasText: "Firefox 139 en Windows" });
+  await expect
+    .poll(async () => {
+      await page.goto("/settings/sessions");
+      return row.locator(".sessions-place").textContent();
+    })
+    .toBe("🇬🇧 Londres, Reino Unido");
+  await expect(page.locator(".sessions-recent .sessions-event").filter({ hasText: "Londres, Reino Unido" })).not.toHaveCount(0);
+  await openDevices(owner);
+  await expect(devices(owner).filter({ hasText: "Firefox 139 on Windows" }).locator(".sessions-place")).toHaveText(
+    "🇬🇧 London, United Kingdom",
+  );
 });
 
 // Spoofing from an untrusted peer is covered by the resolution table in app/src/engine/ip.rs; every browser test

@@ -13,7 +13,7 @@ pub const HISTORY_PAGE: u32 = 20;
 /// The signed-in user's live sessions, this device first.
 #[server(endpoint = "sessions/devices")]
 pub async fn list_devices() -> Result<DevicesView, ApiError> {
-    use crate::data::{DeviceView, PlaceView};
+    use crate::data::DeviceView;
     let (sessions, current) = context::signed_in()?;
     let rows = context::respond(sessions.devices(&current).await)?;
     let touch_interval_secs = i64::try_from(sessions.config().touch_interval.as_secs()).unwrap_or(i64::MAX);
@@ -23,7 +23,7 @@ pub async fn list_devices() -> Result<DevicesView, ApiError> {
         .map(|r| DeviceView {
             current: *r.id == *current.id,
             device: context::session_device(&r),
-            place: PlaceView::new(r.country_code, r.city, r.country_name),
+            place: context::place(r.country_code, r.city, r.country_name, r.ip_address.as_deref()),
             id: r.id,
             ip_address: r.last_seen_ip.or(r.ip_address),
             auth_method: r.auth_method,

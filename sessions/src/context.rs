@@ -337,12 +337,36 @@ pub fn session_device(r: &crate::engine::SessionRecord) -> crate::data::DeviceFi
     }
 }
 
+/// A stored place as the reader should see it: in the request's language where the geolocation database names it
+/// so (MaxMind has Spanish, German, French, Japanese… names), else as stored. Places are stored in one language, at
+/// sign-in; `ip` is the address the place was found for, looked up again only when the languages differ and only
+/// trusted when it still lands in the stored country.
+///
+/// ```no_run
+/// let place = leptos_sessions::context::place(Some("GB".into()), Some("London".into()), None, Some("81.2.69.160"));
+/// ```
+pub fn place(
+    country_code: Option<String>,
+    city: Option<String>,
+    country_name: Option<String>,
+    ip: Option<&str>,
+) -> Option<crate::data::PlaceView> {
+    let stored = |city, country_name| crate::data::PlaceView::new(country_code.clone(), city, country_name);
+    let language = crate::i18n::provide_i18n().tag();
+    let geo = sessions().ok().and_then(|s| s.config().geo.clone()).filter(|geo| geo.language() != language);
+    let found = geo.zip(ip.and_then(|ip| ip.parse().ok())).and_then(|(geo, ip)| geo.lookup_in(ip, language));
+    match found.filter(|p| p.country_code.is_some() && p.country_code == country_code) {
+        Some(p) => stored(city.map(|c| p.city.unwrap_or(c)), p.country_name.or(country_name)),
+        None => stored(city, country_name),
+    }
+}
+
 /// A trail event as the history list shows it.
 pub fn event_view(e: Event) -> crate::data::EventView {
     crate::data::EventView {
         new_device: e.metadata.as_ref().and_then(|m| m.get("new_device")).and_then(|v| v.as_bool()) == Some(true),
         device: event_device(&e),
-        place: crate::data::PlaceView::new(e.country_code, e.city, e.country_name),
+        place: place(e.country_code, e.city, e.country_name, e.ip_address.as_deref()),
         id: e.id,
         second_factor: e
             .auth_detail

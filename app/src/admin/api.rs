@@ -87,10 +87,11 @@ pub async fn admin_sessions(
         .map(|r| AdminSessionView {
             email: emails.get(&r.user_id).cloned(),
             device: leptos_sessions::context::session_device(&r),
-            place: leptos_sessions::data::PlaceView::new(
+            place: leptos_sessions::context::place(
                 r.country_code.clone(),
                 r.city.clone(),
                 r.country_name.clone(),
+                r.ip_address.as_deref(),
             ),
             ip_address: r.last_seen_ip.clone().or(r.ip_address.clone()),
             created_at: r.created_at.map_or(0, |t| t.unix_timestamp()),

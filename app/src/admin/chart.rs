@@ -84,10 +84,13 @@ pub fn HourlyChart(hours: Vec<HourView>) -> impl IntoView {
                     <text x=LEFT - 6.0 y=baseline + 4.0 text-anchor="end">"0"</text>
                     {days
                         .into_iter()
-                        .map(|(x, label)| {
+                        .enumerate()
+                        .map(|(i, (x, label))| {
+                            // Every other day's label gives way on a phone, where the labels are drawn larger.
+                            let class = if i % 2 == 1 { "admin-chart-day-minor" } else { "admin-chart-day" };
                             view! {
                                 <line class="admin-chart-tick" x1=x x2=x y1=baseline y2=baseline + 4.0></line>
-                                <text x=x y=HEIGHT - 4.0 text-anchor="middle">{label}</text>
+                                <text class=class x=x y=HEIGHT - 4.0 text-anchor="middle">{label}</text>
                             }
                         })
                         .collect_view()}

@@ -67,6 +67,17 @@ impl Geo {
 
     /// Where `ip` probably is; `None` for private, loopback and unknown addresses.
     pub fn lookup(&self, ip: IpAddr) -> Option<Place> {
+        self.lookup_in(ip, &self.language)
+    }
+
+    /// The language the stored place names are in.
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
+    /// [`Geo::lookup`] with names in `language` (`es`, `de`, `fr`, `ja`, `pt-BR`, `ru`, `zh-CN`; English where the
+    /// database has no name in it), for showing a stored place in the reader's language.
+    pub fn lookup_in(&self, ip: IpAddr, language: &str) -> Option<Place> {
         #[cfg(feature = "fault-injection")]
         self.counts[0].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let ip = ip.to_canonical();
@@ -79,11 +90,14 @@ impl Geo {
         let found = reader.lookup(ip).ok()?;
         let city: geoip2::City<'_> = found.decode().ok()??;
         let name = |names: &geoip2::Names<'_>| {
-            let local = match self.language.as_str() {
+            let local = match language {
                 "es" => names.spanish,
                 "de" => names.german,
                 "fr" => names.french,
                 "ja" => names.japanese,
+                "pt-BR" => names.brazilian_portuguese,
+                "ru" => names.russian,
+                "zh-CN" => names.simplified_chinese,
                 _ => None,
             };
             local.or(names.english).map(str::to_owned)

@@ -316,10 +316,10 @@ fn DeviceItem(
                 {flag.map(|f| view! { <span class="sessions-flag" aria-hidden="true">{f}" "</span> })}
                 {label}
             </span>
-            " · "
+            {super::SEPARATOR}
         }
     });
-    let ip = row.ip.map(|(ip, title)| view! { <span class="sessions-ip" title=title>{ip}</span> " · " });
+    let ip = row.ip.map(|(ip, title)| view! { <span class="sessions-ip" title=title>{ip}</span> {super::SEPARATOR} });
     let id = row.id.clone();
     let action = if row.current {
         view! { <span class="sessions-badge sessions-badge-current">{this_device}</span> }.into_any()
@@ -355,8 +355,8 @@ fn DeviceItem(
                 <p class="sessions-device-meta">
                     {place}
                     {ip}
-                    <span class:is-active=row.active_now>{row.activity}</span>
-                    " · "
+                    <span class="sessions-activity" class:is-active=row.active_now>{row.activity}</span>
+                    {super::SEPARATOR}
                     <time datetime=row.signed_in_iso>{row.signed_in}</time>
                 </p>
             </div>

@@ -135,11 +135,12 @@ fn EventRow(event: EventView) -> impl IntoView {
         .second_factor
         .as_deref()
         .map(|f| i18n.t_with("second-factor", &[("factor", factor_name(i18n, f).into())]));
-    let how = [method, factor].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let how = [method, factor].into_iter().flatten().collect::<Vec<_>>().join(super::SEPARATOR);
     let how = (!how.is_empty()).then(|| view! { <span class="sessions-event-how">{how}</span> });
     let device = device_name(i18n, &event.device);
-    let details = [Some(device), event.ip_address.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
-    let place = event.place.clone().map(|p| view! { <super::devices::Place place=p/> " · " });
+    let details =
+        [Some(device), event.ip_address.clone()].into_iter().flatten().collect::<Vec<_>>().join(super::SEPARATOR);
+    let place = event.place.clone().map(|p| view! { <super::devices::Place place=p/> {super::SEPARATOR} });
     let tone = match event.kind.as_str() {
         "failed_login" => "is-warning",
         "revoked" | "expired" => "is-ended",
@@ -158,7 +159,7 @@ fn EventRow(event: EventView) -> impl IntoView {
                     {event.new_device.then(|| view! { <span class="sessions-badge sessions-badge-new">{i18n.t("new-device")}</span> })}
                 </p>
                 <p class="sessions-event-meta">
-                    {place} {details} " · " <time datetime=iso(event.occurred_at)>{date_time(i18n, event.occurred_at)}</time>
+                    {place} {details} {super::SEPARATOR} <time datetime=iso(event.occurred_at)>{date_time(i18n, event.occurred_at)}</time>
                 </p>
             </div>
         </li>

@@ -13,6 +13,10 @@ pub use icons::DeviceIcon;
 pub use names::{device_name, flag, source_line};
 pub use time::{date_time, iso, last_active, long_date};
 
+/// Between the facts of a detail line: the no-break space keeps the dot at the end of a line, so a narrow screen
+/// never starts one with it.
+pub const SEPARATOR: &str = "\u{a0}· ";
+
 /// A page showing these components shows who is signed in, and where from: no cache, shared or the browser's
 /// back-forward one, may keep it, whatever the host's own headers say about its other pages.
 fn keep_out_of_caches() {
