@@ -28,7 +28,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use leptos_sessions::i18n::{add_host_messages, provide_i18n};
-use pages::{ConfirmPage, HistoryPage, HomePage, NotFound, PasswordPage, SessionsSettingsPage, SignInPage, SignUpPage};
+use pages::{
+    ConfirmPage, HistoryPage, HomePage, NotFound, PasswordPage, SessionPage, SessionsSettingsPage, SignInPage,
+    SignUpPage,
+};
 
 fluent_templates::static_loader! {
     static MESSAGES = {
@@ -97,6 +100,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/sessions") view=SessionsSettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/sessions/history") view=HistoryPage ssr=SsrMode::InOrder/>
+                    // Async: the whole page waits for the session, so a session that is not the user's answers 404.
+                    <Route path=path!("/settings/sessions/:id") view=SessionPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/password") view=PasswordPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/settings/confirm") view=ConfirmPage ssr=SsrMode::InOrder/>
                     // Async: the access check settles before the status line is sent, so non-admins get a real 404.

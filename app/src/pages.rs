@@ -8,7 +8,7 @@ use super::layout::{AuthLayout, SignedInLayout};
 use leptos_sessions::api::{last_used_method, RevokeDevice};
 use leptos_sessions::error::ApiError;
 use leptos_sessions::i18n::use_i18n;
-use leptos_sessions::ui::{long_date, DeviceIcon, DevicesSection, LoginHistory};
+use leptos_sessions::ui::{long_date, DeviceIcon, DevicesSection, LoginHistory, SessionDetail};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -47,7 +47,23 @@ pub fn SessionsSettingsPage() -> impl IntoView {
     view! {
         <Title text=i18n.t("nav-sessions")/>
         <SettingsFrame current="/settings/sessions">
-            <DevicesSection history_href="/settings/sessions/history" reauth_href="/settings/confirm"/>
+            <DevicesSection
+                history_href="/settings/sessions/history"
+                reauth_href="/settings/confirm"
+                detail_href="/settings/sessions"
+            />
+        </SettingsFrame>
+    }
+}
+
+#[component]
+pub fn SessionPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let id = leptos_router::hooks::use_params_map().read_untracked().get("id").unwrap_or_default();
+    view! {
+        <Title text=i18n.t("nav-sessions")/>
+        <SettingsFrame current="/settings/sessions">
+            <SessionDetail id list_href="/settings/sessions" reauth_href="/settings/confirm"/>
         </SettingsFrame>
     }
 }

@@ -361,6 +361,17 @@ pub fn place(
     }
 }
 
+/// Where `ip` probably is, named in the request's language; `None` without geolocation or for private addresses.
+///
+/// ```no_run
+/// let place = leptos_sessions::context::locate("81.2.69.160");
+/// ```
+pub fn locate(ip: &str) -> Option<crate::data::PlaceView> {
+    let geo = sessions().ok()?.config().geo.clone()?;
+    let p = geo.lookup_in(ip.parse().ok()?, crate::i18n::provide_i18n().tag())?;
+    crate::data::PlaceView::new(p.country_code, p.city, p.country_name)
+}
+
 /// A trail event as the history list shows it.
 pub fn event_view(e: Event) -> crate::data::EventView {
     crate::data::EventView {

@@ -77,6 +77,23 @@ pub struct DevicesView {
     pub devices: Vec<DeviceView>,
 }
 
+/// One session on a page of its own: the device, where it signed in and where it was last seen, and its events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDetailView {
+    /// The device, as the list shows it (its `ip_address` and `place` are the last seen ones).
+    pub device: DeviceView,
+    /// The address it signed in from.
+    pub first_ip: Option<String>,
+    /// Where that address probably is.
+    pub first_place: Option<PlaceView>,
+    /// Unix seconds when the page was read.
+    pub now: i64,
+    /// The touch interval, as in [`DevicesView`].
+    pub touch_interval_secs: i64,
+    /// The session's own events, newest first (its sign-in among them).
+    pub events: Vec<EventView>,
+}
+
 /// One entry of the login trail, as the history list shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {

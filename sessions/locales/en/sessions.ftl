@@ -132,3 +132,13 @@ factor-webauthn = security key
 factor-recovery_code = recovery code
 factor-sms = text message
 factor-email_code = email code
+
+session-title = Session
+session-gone = This session has ended, or it is not one of yours.
+session-method = Signed in with
+session-first = Signed in
+session-last = Last active
+session-current-note = This is the device you are using now. To end this session, sign out.
+session-events = Activity of this session
+auth-method-password = Password
+device-link-title = Details of { $device }

@@ -132,3 +132,13 @@ factor-webauthn = llave de seguridad
 factor-recovery_code = código de recuperación
 factor-sms = SMS
 factor-email_code = código por correo
+
+session-title = Sesión
+session-gone = Esta sesión ha terminado o no es tuya.
+session-method = Inicio de sesión con
+session-first = Sesión iniciada
+session-last = Última actividad
+session-current-note = Este es el dispositivo que estás usando. Para terminar esta sesión, sal de tu cuenta.
+session-events = Actividad de esta sesión
+auth-method-password = Contraseña
+device-link-title = Detalles de { $device }

@@ -122,6 +122,11 @@ impl Sessions {
         Ok(self.trail().history(user_id, limit, offset).await?)
     }
 
+    /// One session's own events, newest first (at most `limit`), if the session is `user_id`'s.
+    pub async fn session_events(&self, user_id: &str, session_id: &str, limit: u32) -> Result<Vec<Event>, Error> {
+        Ok(self.trail().session_events(user_id, session_id, limit).await?)
+    }
+
     /// Retention: deletes trail events older than `max_age`, in batches sized to hold the write lock for about
     /// 20 ms each. One of the only ways the trail changes.
     pub async fn purge_events(&self, max_age: Duration) -> Result<u64, Error> {

@@ -21,6 +21,8 @@ pub(super) struct Row {
     pub(super) kind: String,
     pub(super) kind_label: String,
     pub(super) name: String,
+    /// The session's own page, when the host has one.
+    pub(super) href: Option<String>,
     /// How the session started, when that is not a password ("Passkey", "GitHub").
     pub(super) method: Option<String>,
     /// The flag, if any, and "London, United Kingdom".
@@ -183,10 +185,10 @@ pub(super) fn DeviceList(
             let link = matches!(e, ApiError::ReauthRequired).then(|| reauth_href.clone()).flatten().map(|href| {
                 // Back to this page with the same logout offered again, so nothing has to be found twice.
                 let back = match state.retry.get() {
-                    Some(retry) => format!("{}?revoke={}", current_path(), encode(&retry)),
+                    Some(retry) => format!("{}?revoke={}", current_path(), super::encode_query(&retry)),
                     None => current_path(),
                 };
-                let href = format!("{href}?next={}", encode(&back));
+                let href = format!("{href}?next={}", super::encode_query(&back));
                 view! { " " <a href=href>{texts.with_value(|t| t.confirm_link.clone())}</a> }
             });
             let message = texts.with_value(|t| t.error(&e));
@@ -347,11 +349,20 @@ fn DeviceItem(
     };
     view! {
         <li class="sessions-device" class:is-current=row.current data-device-id=row.id hidden=gone>
-            <span class="sessions-device-icon" title=row.kind_label>
+            // The type is written out beside the name; the icon only repeats it.
+            <span class="sessions-device-icon" aria-hidden="true">
                 <DeviceIcon kind=row.kind/>
             </span>
             <div class="sessions-device-body">
-                <p class="sessions-device-name">{row.name} {method}</p>
+                <p class="sessions-device-name">
+                    {match row.href {
+                        Some(href) => view! { <a class="sessions-device-link" href=href>{row.name}</a> }.into_any(),
+                        None => row.name.into_any(),
+                    }}
+                    " "
+                    <span class="sessions-device-kind">{row.kind_label}</span>
+                    {method}
+                </p>
                 <p class="sessions-device-meta">
                     {place}
                     {ip}
@@ -375,17 +386,6 @@ fn current_path() -> String {
     {
         leptos_router::hooks::use_location().pathname.get_untracked()
     }
-}
-
-/// Percent-encodes a query value (a path with its own query, a device id).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Reloads the page (in the browser), so the host's sign-in redirect takes over once the session has ended.

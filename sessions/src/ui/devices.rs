@@ -37,6 +37,10 @@ pub fn DevicesSection(
     /// The host's confirm-password page; linked with `?next=` when an action needs a recent password.
     #[prop(optional, into)]
     reauth_href: Option<String>,
+    /// Where each session's own page lives (a page rendering [`super::SessionDetail`] at `<detail_href>/<id>`):
+    /// the device names become links to it.
+    #[prop(optional, into)]
+    detail_href: Option<String>,
 ) -> impl IntoView {
     super::keep_out_of_caches();
     let i18n = use_i18n();
@@ -60,11 +64,11 @@ pub fn DevicesSection(
             </header>
             <Transition fallback=move || view! { <p class="sessions-loading">{i18n.t("devices-loading")}</p> }>
                 {move || {
-                    let reauth_href = reauth_href.clone();
+                    let (reauth_href, detail_href) = (reauth_href.clone(), detail_href.clone());
                     Suspend::new(async move {
                         match devices.await {
                             Ok(list) => {
-                                let (rows, texts) = worded(i18n, list);
+                                let (rows, texts) = worded(i18n, list, detail_href.as_deref());
                                 let from_url = from_url();
                                 // Alone in its element: hydrating the whole page, Leptos 0.8 leaves its cursor inside an
                                 // island's own element, so whatever follows an island within one parent fails to hydrate.
@@ -90,10 +94,18 @@ fn from_url() -> FromUrl {
 }
 
 /// The list's rows and words, written on the server in the page's language (see [`DeviceList`]).
-fn worded(i18n: I18n, list: DevicesView) -> (Vec<Row>, Texts) {
+fn worded(i18n: I18n, list: DevicesView, detail_href: Option<&str>) -> (Vec<Row>, Texts) {
     let (now, touch_secs) = (list.now, list.touch_interval_secs);
     let others = list.devices.iter().filter(|d| !d.current).count();
-    let rows = list.devices.into_iter().map(|device| row(i18n, device, now, touch_secs)).collect();
+    let rows = list
+        .devices
+        .into_iter()
+        .map(|device| {
+            let href =
+                detail_href.map(|base| format!("{}/{}", base.trim_end_matches('/'), super::encode_query(&device.id)));
+            row(i18n, device, now, touch_secs, href)
+        })
+        .collect();
     let texts = Texts {
         this_device: i18n.t("this-device"),
         log_out: i18n.t("log-out"),
@@ -119,7 +131,7 @@ fn worded(i18n: I18n, list: DevicesView) -> (Vec<Row>, Texts) {
     (rows, texts)
 }
 
-fn row(i18n: I18n, device: DeviceView, now: i64, touch_secs: i64) -> Row {
+fn row(i18n: I18n, device: DeviceView, now: i64, touch_secs: i64, href: Option<String>) -> Row {
     let name = device_name(i18n, &device.device);
     let activity = if device.current {
         i18n.t("active-now")
@@ -138,6 +150,7 @@ fn row(i18n: I18n, device: DeviceView, now: i64, touch_secs: i64) -> Row {
         log_out_label: i18n.t_with("log-out-device", &[("device", name.clone().into())]),
         logged_out: i18n.t_with("revoked-device", &[("device", name.clone().into())]),
         name,
+        href,
         id: device.id,
         current: device.current,
         kind: device.device.device_type,
@@ -157,7 +170,7 @@ pub(crate) fn Place(place: crate::data::PlaceView) -> impl IntoView {
     }
 }
 
-fn device_type_label(i18n: I18n, kind: &str) -> String {
+pub(super) fn device_type_label(i18n: I18n, kind: &str) -> String {
     match kind {
         "desktop" | "smartphone" | "tablet" | "bot" => i18n.t(&format!("device-type-{kind}")),
         _ => i18n.t("device-type-unknown"),

@@ -1,7 +1,8 @@
 use crate::data::DeviceFields;
 use crate::i18n::I18n;
 
-/// A readable name: "Chrome 137 on macOS", "Safari 18 on iOS 18.5", "MyApp 2.4.1 on iPhone15,2 (iOS 19.5)",
+/// A readable name: "Chrome 137 on macOS", "Safari 18 on iOS 18.5", "Chrome 137 on Pixel 7 (Android 14)",
+/// "MyApp 2.4.1 on iPhone15,2 (iOS 19.5)",
 /// "Pixel 7 (Android 14)", "Bot (Googlebot)", "Unknown device".
 pub fn device_name(i18n: I18n, d: &DeviceFields) -> String {
     let some = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
@@ -30,6 +31,13 @@ pub fn device_name(i18n: I18n, d: &DeviceFields) -> String {
             return i18n.t_with("device-name-bot", &[("name", name.into())]);
         }
     }
+    // A known model tells two phones apart: "Chrome 137 on Pixel 7 (Android 14)".
+    let os = match (model.clone(), os) {
+        (Some(m), Some(o)) if browser.is_some() => {
+            Some(i18n.t_with("device-name-model-os", &[("model", m.into()), ("os", o.into())]))
+        }
+        (_, os) => os,
+    };
     match (browser, version, os, model) {
         (Some(b), Some(v), Some(o), _) => {
             i18n.t_with("device-name", &[("browser", b.into()), ("version", v.into()), ("os", o.into())])
@@ -115,6 +123,19 @@ mod tests {
         assert_eq!(
             device_name(en, &d(&[("model", "Pixel 7"), ("os", "Android"), ("os_version", "14")])),
             "Pixel 7 (Android 14)"
+        );
+        assert_eq!(
+            device_name(
+                en,
+                &d(&[
+                    ("browser", "Chrome"),
+                    ("version", "137"),
+                    ("model", "Pixel 7"),
+                    ("os", "Android"),
+                    ("os_version", "14")
+                ])
+            ),
+            "Chrome 137 on Pixel 7 (Android 14)"
         );
         assert_eq!(
             device_name(en, &d(&[("browser", "Googlebot"), ("version", "2"), ("type", "bot")])),

@@ -124,6 +124,10 @@ pub trait Trail: Send + Sync {
     /// signed in with.
     async fn history(&self, user_id: &str, limit: u32, offset: u32) -> Result<Vec<Event>, StoreError>;
 
+    /// One session's own events (its sign-in, and how it ended), newest first, at most `limit`; only if the
+    /// session is the user's.
+    async fn session_events(&self, user_id: &str, session_id: &str, limit: u32) -> Result<Vec<Event>, StoreError>;
+
     /// The newest login event of a browser.
     async fn last_login(&self, device_id: &str) -> Result<Option<Event>, StoreError>;
 

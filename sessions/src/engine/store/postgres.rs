@@ -583,6 +583,22 @@ impl Trail for PgStore {
         .await
     }
 
+    async fn session_events(&self, user_id: &str, session_id: &str, limit: u32) -> Result<Vec<Event>, StoreError> {
+        bounded(async move {
+            let rows = sqlx::query(
+                "SELECT * FROM sessions_events WHERE session_id = $1 AND user_id = $2
+                 ORDER BY occurred_at DESC, id DESC LIMIT $3",
+            )
+            .bind(session_id)
+            .bind(user_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn last_login(&self, device_id: &str) -> Result<Option<Event>, StoreError> {
         bounded(async move {
             let Some(device_id) = uid(device_id) else { return Ok(None) };

@@ -702,6 +702,19 @@ impl Trail for SqliteStore {
         Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
     }
 
+    async fn session_events(&self, user_id: &str, session_id: &str, limit: u32) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM sessions_events WHERE session_id = ? AND user_id = ?
+             ORDER BY occurred_at DESC, id DESC LIMIT ?",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
+    }
+
     async fn last_login(&self, device_id: &str) -> Result<Option<Event>, StoreError> {
         let row = sqlx::query(
             "SELECT * FROM sessions_events WHERE device_id = ? AND kind = 'login' ORDER BY occurred_at DESC, id DESC LIMIT 1",

@@ -1,0 +1,2 @@
+-- A session's own page lists its events: one index range per session, newest first.
+CREATE INDEX sessions_events_session_time ON sessions_events (session_id, occurred_at);
