@@ -94,8 +94,10 @@ pub async fn call(app: &Router, req: Request<Body>) -> Answer {
     Answer { status, body: String::from_utf8_lossy(&body).into_owned(), set_cookie }
 }
 
+/// A browser's page load of `/me` (it accepts HTML, so an ended session's cookie is cleared on it).
 pub async fn get_me(app: &Router, cookie: &str) -> Answer {
-    call(app, Request::get("/me").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
+    let req = Request::get("/me").header(header::COOKIE, cookie).header(header::ACCEPT, "text/html");
+    call(app, req.body(Body::empty()).unwrap()).await
 }
 
 pub async fn column(store: &SqliteStore, id: &str, col: &str) -> Option<String> {
