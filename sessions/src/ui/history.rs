@@ -3,7 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::icons::DeviceIcon;
 use super::names::device_name;
-use super::time::{date_time, iso};
+use super::time::{date_time, iso, long_date};
 use crate::api::login_history;
 use crate::data::EventView;
 use crate::error::ApiError;
@@ -118,8 +118,28 @@ pub fn EventList(events: Vec<EventView>) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="sessions-empty">{i18n.t("history-empty")}</p> }.into_any();
     }
-    let rows = events.into_iter().map(|event| view! { <EventRow event/> }).collect_view();
-    view! { <ol class="sessions-events">{rows}</ol> }.into_any()
+    // Grouped by day (the server's UTC day: it cannot know the reader's zone), each day named once.
+    let mut day = None;
+    let rows = events
+        .into_iter()
+        .map(|event| {
+            let this_day = event.occurred_at.div_euclid(86_400);
+            let heading = (day != Some(this_day)).then(|| {
+                day = Some(this_day);
+                view! {
+                    <li class="sessions-day">
+                        <time datetime=iso(event.occurred_at) data-local="date">{long_date(i18n, event.occurred_at)}</time>
+                    </li>
+                }
+            });
+            view! { {heading} <EventRow event/> }
+        })
+        .collect_view();
+    view! {
+        <ol class="sessions-events">{rows}</ol>
+        <super::local_time::LocalTimes/>
+    }
+    .into_any()
 }
 
 #[component]
@@ -159,7 +179,7 @@ fn EventRow(event: EventView) -> impl IntoView {
                     {event.new_device.then(|| view! { <span class="sessions-badge sessions-badge-new">{i18n.t("new-device")}</span> })}
                 </p>
                 <p class="sessions-event-meta">
-                    {place} {details} {super::SEPARATOR} <time datetime=iso(event.occurred_at)>{date_time(i18n, event.occurred_at)}</time>
+                    {place} {details} {super::SEPARATOR} <time datetime=iso(event.occurred_at) data-local="datetime">{date_time(i18n, event.occurred_at)}</time>
                 </p>
             </div>
         </li>

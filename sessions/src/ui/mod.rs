@@ -4,6 +4,7 @@ mod device_list;
 mod devices;
 mod history;
 mod icons;
+mod local_time;
 mod names;
 mod session;
 mod time;

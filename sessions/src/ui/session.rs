@@ -147,7 +147,7 @@ fn Detail(view: SessionDetailView, revoke: ServerAction<RevokeDevice>, retry: bo
             <dd>{method}</dd>
             <dt>{i18n.t("session-first")}</dt>
             <dd>
-                <time datetime=iso(d.created_at)>{date_time(i18n, d.created_at)}</time>
+                <time datetime=iso(d.created_at) data-local="datetime">{date_time(i18n, d.created_at)}</time>
                 <br/>
                 {fact(view.first_place, view.first_ip)}
             </dd>

@@ -1,0 +1,48 @@
+//! Times in the reader's own time zone. The server knows only UTC and says so ("14:58 UTC"); once the page is live,
+//! this island rewrites each `<time data-local>` in the browser's zone and language, keeping the UTC words as its
+//! tooltip. Without JavaScript the UTC times stay, labelled.
+
+// The #[island] macro's browser entry point keeps the island's reactive owner alive by forgetting it.
+#![allow(clippy::mem_forget)]
+
+use leptos::prelude::*;
+
+/// Place once anywhere on a page (more than once does no harm: a rewritten time loses its marker).
+#[island]
+pub(super) fn LocalTimes() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| rewrite());
+}
+
+#[cfg(feature = "hydrate")]
+fn rewrite() {
+    use leptos::wasm_bindgen::{JsCast, JsValue};
+    let document = document();
+    let lang = document.document_element().and_then(|html| html.get_attribute("lang")).unwrap_or_else(|| "en".into());
+    let Ok(found) = document.query_selector_all("time[data-local]") else { return };
+    for i in 0..found.length() {
+        let Some(element) = found.item(i).and_then(|node| node.dyn_into::<web_sys::Element>().ok()) else { continue };
+        let (Some(iso), Some(style)) = (element.get_attribute("datetime"), element.get_attribute("data-local")) else {
+            continue;
+        };
+        let date = js_sys::Date::new(&JsValue::from_str(&iso));
+        if date.get_time().is_nan() {
+            continue;
+        }
+        let options = js_sys::Object::new();
+        let set = |key: &str, value: &str| js_sys::Reflect::set(&options, &key.into(), &value.into()).is_ok();
+        let ok = match style.as_str() {
+            "date" => set("dateStyle", "long"),
+            _ => set("dateStyle", "medium") && set("timeStyle", "short"),
+        };
+        if !ok {
+            continue;
+        }
+        let local = String::from(date.to_locale_string(&lang, &options));
+        if let Some(utc) = element.text_content() {
+            let _ = element.set_attribute("title", &utc);
+        }
+        element.set_text_content(Some(&local));
+        let _ = element.remove_attribute("data-local");
+    }
+}
