@@ -1,11 +1,8 @@
+import { Browser } from "@playwright/test";
 import { devices, expect, hydrated, openDevices, PASSWORD, signUp, test, UA, uniqueEmail } from "./helpers";
 
-test("a sign-in through the trusted proxy from a public IP shows its approximate location and flag", async ({ browser }) => {
-  const email = uniqueEmail();
-  const home = await (await browser.newContext({ userAgent: UA.chromeMac, locale: "en-US" })).newPage();
-  await signUp(home, email);
-
-  // London in MaxMind's test database, as forwarded by the proxy the server trusts (127.0.0.1).
+/** Firefox on Windows signs in from 81.2.69.142 (London in MaxMind's test database), through the trusted proxy. */
+async function signInFromLondon(browser: Browser, email: string) {
   const travelling = await browser.newContext({
     userAgent: UA.firefoxWindows,
     locale: "en-US",
@@ -18,6 +15,16 @@ test("a sign-in through the trusted proxy from a public IP shows its approximate
   await away.getByLabel("Password").fill(PASSWORD);
   await away.getByRole("button", { name: "Sign in" }).click();
   await expect(away).toHaveURL(/\/$/);
+  return away;
+}
+
+test("a sign-in through the trusted proxy from a public IP shows its approximate location and flag", async ({ browser }) => {
+  const email = uniqueEmail();
+  const home = await (await browser.newContext({ userAgent: UA.chromeMac, locale: "en-US" })).newPage();
+  await signUp(home, email);
+
+  // London in MaxMind's test database, as forwarded by the proxy the server trusts (127.0.0.1).
+  await signInFromLondon(browser, email);
 
   const london = devices(home).filter({ hasText: "Firefox 139 on Windows" });
   await expect
@@ -44,18 +51,7 @@ test("places are named in the reader's language: the same sign-in reads as Londr
   const email = uniqueEmail();
   const owner = await (await browser.newContext({ userAgent: UA.chromeMac, locale: "en-US" })).newPage();
   await signUp(owner, email);
-  const travelling = await browser.newContext({
-    userAgent: UA.firefoxWindows,
-    locale: "en-US",
-    extraHTTPHeaders: { "X-Forwarded-For": "81.2.69.142" },
-  });
-  const away = await travelling.newPage();
-  await away.goto("/signin");
-  await hydrated(away);
-  await away.getByLabel("Email").fill(email);
-  await away.getByLabel("Password").fill(PASSWORD);
-  await away.getByRole("button", { name: "Sign in" }).click();
-  await expect(away).toHaveURL(/\/$/);
+  await signInFromLondon(browser, email);
 
   // The owner reads the same rows in Spanish: the place is looked up again in Spanish, the stored English kept.
   const spanish = await browser.newContext({ userAgent: UA.chromeMac, locale: "es-ES", storageState: await owner.context().storageState() });
