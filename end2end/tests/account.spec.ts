@@ -53,6 +53,9 @@ test("the password form refuses the current password as the new one and is empty
   await expect(a.getByRole("status")).toContainText("Every other device has been signed out.");
   await expect(a.getByLabel("Current password")).toHaveValue("");
   await expect(a.getByLabel("New password")).toHaveValue("");
+  // The change has its own line in the history, and the refused attempt reads as what it was.
+  await a.goto("/settings/sessions/history");
+  await expect(a.locator(".sessions-event-what strong").first()).toHaveText("Password changed");
 });
 
 test("a wrong password at the confirm step reads as such in the history, not as a failed sign-in", async ({

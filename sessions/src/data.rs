@@ -99,7 +99,7 @@ pub struct SessionDetailView {
 pub struct EventView {
     /// The event's id.
     pub id: String,
-    /// login, failed_login, logout, revoked or expired.
+    /// login, failed_login, logout, revoked, expired or password_changed.
     pub kind: String,
     /// Why it failed or was revoked (`invalid_credentials`, `user_revoked`, …).
     pub reason: Option<String>,

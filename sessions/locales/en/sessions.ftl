@@ -86,6 +86,7 @@ event-failed_login-password_change_failed = Wrong current password when changing
 event-logout = Signed out
 event-revoked = Session revoked
 event-expired = Session expired
+event-password_changed = Password changed
 event-other = Account activity
 reason-invalid_credentials = wrong email or password
 reason-invalid_code = wrong code

@@ -86,6 +86,7 @@ event-failed_login-password_change_failed = Contraseña actual incorrecta al cam
 event-logout = Cierre de sesión
 event-revoked = Sesión revocada
 event-expired = Sesión caducada
+event-password_changed = Contraseña cambiada
 event-other = Actividad de la cuenta
 reason-invalid_credentials = correo o contraseña incorrectos
 reason-invalid_code = código incorrecto

@@ -168,6 +168,18 @@ impl Sessions {
             return Err(Error::NotFound);
         }
         self.registry().mark_reauthenticated(&current.id, self.now()).await?;
+        // The change itself is on the trail, from this device, whether or not other sessions ended. Isolated like
+        // every tracking step: a failure here loses the row, never the change.
+        let event = Event {
+            kind: "password_changed".into(),
+            user_id: Some(current.user_id.to_string()),
+            session_id: Some(current.id.to_string()),
+            ..self.observe(meta).event()
+        };
+        if self.isolate_async("password_changed_event", self.trail().insert_event(&event)).await.is_some() {
+            self.locate_later(meta.ip, None, Some(&event.id));
+            self.emit(&event);
+        }
         Ok(SetCookies::session(token.cookie(self.config())))
     }
 

@@ -115,6 +115,11 @@ async fn a_password_change_ends_the_others_and_rotates_this_token() {
     assert_eq!(get_me(&app, &pair(&b.cookies)).await.body, "anonymous");
     assert_eq!(column(&h.store, &b.session_id, "ended_reason").await.as_deref(), Some("password_change"));
     assert_eq!(get_me(&app, &pair(&other_user.cookies)).await.body, "u2");
+    // The change is an event of its own on the trail, from the session that made it.
+    let changed = h.sessions.history("u1", 10, 0).await.unwrap().into_iter().filter(|e| e.kind == "password_changed");
+    let changed: Vec<_> = changed.collect();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].session_id.as_deref(), Some(a.session_id.as_str()));
 }
 
 #[tokio::test]

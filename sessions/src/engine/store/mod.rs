@@ -117,7 +117,7 @@ pub struct SessionRecord {
 pub struct Event {
     /// The event id (a UUIDv7).
     pub id: String,
-    /// login, failed_login, logout, revoked or expired.
+    /// login, failed_login, logout, revoked, expired or password_changed.
     pub kind: String,
     /// Never set on failed logins.
     pub user_id: Option<String>,
