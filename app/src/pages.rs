@@ -50,6 +50,7 @@ pub fn SessionsSettingsPage() -> impl IntoView {
             <DevicesSection
                 history_href="/settings/sessions/history"
                 reauth_href="/settings/confirm"
+                reauth_action="/api/demo/confirm"
                 detail_href="/settings/sessions"
             />
         </SettingsFrame>

@@ -114,6 +114,10 @@ test("with the keyboard only, sign-out-others after the confirm window is carrie
   await openDevices(a);
   await a.getByRole("button", { name: "Sign out of all other sessions" }).focus();
   await a.keyboard.press("Enter");
+  // The dialog opens; Escape cancels it, and the message with the confirm page's link takes over.
+  await expect(a.getByRole("dialog", { name: "Confirm your password" })).toBeVisible();
+  await a.keyboard.press("Escape");
+  await expect(a.getByRole("dialog")).toBeHidden();
   await expect(a.getByRole("alert")).toContainText("confirm your password before logging out devices");
   // Focus is on the message, so the link is the very next Tab stop.
   await a.keyboard.press("Tab");

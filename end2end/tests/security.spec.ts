@@ -43,20 +43,23 @@ test("logging out a device after the sudo window asks for the password first", a
 
   await openDevices(a);
   await devices(a).filter({ hasText: "Firefox 139 on Windows" }).getByRole("button", { name: "Log out" }).click();
-  const alert = a.getByRole("alert");
-  await expect(alert).toContainText("confirm your password before logging out devices");
+  // In place: a modal dialog with the focus in its password field; the logout waits for it.
+  const dialog = a.getByRole("dialog", { name: "Confirm your password" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel("Password")).toBeFocused();
   await expect(devices(a)).toHaveCount(2);
-  await alert.getByRole("link", { name: "Confirm your password" }).click();
-  await expect(a).toHaveURL(/\/settings\/confirm\?next=\/settings\/sessions%3Frevoke%3D[^&]+$/);
-  await hydrated(a);
-  await a.getByLabel("Password").fill(PASSWORD);
-  await a.getByRole("button", { name: "Confirm" }).click();
-  // Back on the list, the logout that was refused is offered again.
-  await expect(a).toHaveURL(/\/settings\/sessions\?revoke=/);
-  await hydrated(a);
-  await a.getByRole("group").getByRole("button", { name: "Log out Firefox 139 on Windows" }).click();
+  await a.keyboard.type("not my password");
+  await a.keyboard.press("Enter");
+  await expect(dialog.getByRole("alert")).toHaveText("That password isn't right.");
+  await expect(dialog.getByLabel("Password")).toBeFocused();
+  await a.keyboard.type(PASSWORD);
+  await a.keyboard.press("Enter");
+  // Confirmed: the dialog closes and the logout that was refused goes through.
+  await expect(dialog).toBeHidden();
   await expect(a.getByRole("status")).toHaveText("Firefox 139 on Windows has been logged out.");
   await expect(devices(a)).toHaveCount(1);
+  await b.goto("/");
+  await expect(b).toHaveURL(/\/signin/);
 });
 
 test("pages carry a nonce-based content security policy and the other security headers", async ({ browser, request }) => {

@@ -85,6 +85,10 @@ impl ApiError {
         "error-generic",
     ];
 
+    /// The messages a host's password check may answer the confirm dialog with (`ApiError::Invalid(key)` or
+    /// `TooMany(key, _)`); the devices list carries the host's words for those it has (the demo's `demo.ftl`).
+    pub const REAUTH_MESSAGE_KEYS: &'static [&'static str] = &["error-wrong-password", "error-rate-limited"];
+
     /// The Fluent key of [`ApiError::message`].
     pub fn message_key(&self) -> &str {
         match self {

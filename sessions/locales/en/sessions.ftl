@@ -33,6 +33,9 @@ revoked-others = { $count ->
 revoked-others-more = The other sessions have been signed out.
 revoked-one = The device has been logged out.
 reauth-continue = Password confirmed. Finish what you started:
+reauth-dialog-intro = For your security, enter your password to log devices out. This device stays signed in.
+reauth-dialog-password = Password
+reauth-dialog-confirm = Confirm and log out
 cancel = Cancel
 
 device-name = { $browser } { $version } on { $os }

@@ -33,6 +33,9 @@ revoked-others = { $count ->
 revoked-others-more = Se han cerrado las demás sesiones.
 revoked-one = Se ha cerrado la sesión del dispositivo.
 reauth-continue = Contraseña confirmada. Termina lo que empezaste:
+reauth-dialog-intro = Por seguridad, escribe tu contraseña para cerrar sesiones de otros dispositivos. Este seguirá conectado.
+reauth-dialog-password = Contraseña
+reauth-dialog-confirm = Confirmar y cerrar sesión
 cancel = Cancelar
 
 device-name = { $browser } { $version } en { $os }

@@ -52,6 +52,11 @@ pub(super) struct Texts {
     pub(super) confirm_link: String,
     /// Above the logout offered again once the password is confirmed.
     pub(super) retry_intro: String,
+    /// The confirm-password dialog: its title, what it asks, the field's label and the button.
+    pub(super) dialog_title: String,
+    pub(super) dialog_intro: String,
+    pub(super) password_label: String,
+    pub(super) confirm: String,
     pub(super) cancel: String,
     /// A device logged out by a plain form post (its name is no longer on the page).
     pub(super) done_device: String,
@@ -137,6 +142,7 @@ pub(super) fn DeviceList(
     rows: Vec<Row>,
     texts: Texts,
     reauth_href: Option<String>,
+    reauth_action: Option<String>,
     from_url: FromUrl,
 ) -> impl IntoView {
     let texts = StoredValue::new(texts);
@@ -162,11 +168,17 @@ pub(super) fn DeviceList(
         message: NodeRef::new(),
     };
     let others = rows.iter().filter(|r| !r.current).count();
+    let dialog = Dialog::new(reauth_action);
     Effect::new(move |_| {
         if let Some(outcome) = revoke_others.value().get() {
             match &outcome {
                 Ok(_) => state.all_others_gone.set(true),
-                Err(ApiError::ReauthRequired) => state.retry.set(Some("others".into())),
+                Err(ApiError::ReauthRequired) => {
+                    state.retry.set(Some("others".into()));
+                    if dialog.open() {
+                        return;
+                    }
+                }
                 Err(_) => {}
             }
             state.report(outcome.map(|n| texts.with_value(|t| t.others_done(n))));
@@ -211,7 +223,12 @@ pub(super) fn DeviceList(
             let id = revoking.get_value();
             match (&outcome, &id) {
                 (Ok(()), Some(id)) => state.gone.update(|gone| gone.push(id.clone())),
-                (Err(ApiError::ReauthRequired), Some(id)) => state.retry.set(Some(id.clone())),
+                (Err(ApiError::ReauthRequired), Some(id)) => {
+                    state.retry.set(Some(id.clone()));
+                    if dialog.open() {
+                        return;
+                    }
+                }
                 _ => {}
             }
             let words = logged_out.with_value(|all| {
@@ -273,7 +290,21 @@ pub(super) fn DeviceList(
         }
     });
     let rows = rows.into_iter().map(|row| view! { <DeviceItem row texts state revoke/> }).collect_view();
+    // Confirmed in the dialog: the refused logout goes through at once. Closed any other way: the message and the
+    // confirm page's link take over.
+    let confirmed = move || match state.retry.get_untracked().as_deref() {
+        Some("others") => {
+            revoke_others.dispatch(RevokeOtherDevices {});
+        }
+        Some(id) => {
+            revoke.dispatch(RevokeDevice { id: id.to_owned() });
+        }
+        None => {}
+    };
+    let dismissed = move || state.report(Err(ApiError::ReauthRequired));
+    let dialog_view = dialog.enabled().then(|| view! { <ConfirmDialog dialog texts confirmed dismissed/> });
     view! {
+        {dialog_view}
         // Focusable from script only, so the focus moved here after an outcome takes no extra Tab stop.
         <div class="sessions-status" aria-live="polite" tabindex="-1" node_ref=state.message>
             {status}
@@ -374,6 +405,159 @@ fn DeviceItem(
             <div class="sessions-device-action">{action}</div>
         </li>
     }
+}
+
+/// The in-place confirm-password step, where the host names its password check (`reauth_action`).
+#[derive(Clone, Copy)]
+struct Dialog {
+    action: StoredValue<Option<String>>,
+    element: NodeRef<leptos::html::Dialog>,
+    password: NodeRef<leptos::html::Input>,
+    error: RwSignal<Option<String>>,
+    checking: RwSignal<bool>,
+    /// Set when the password was confirmed, so closing the dialog then is not a cancel.
+    confirmed: StoredValue<bool>,
+}
+
+impl Dialog {
+    fn new(action: Option<String>) -> Self {
+        Self {
+            action: StoredValue::new(action),
+            element: NodeRef::new(),
+            password: NodeRef::new(),
+            error: RwSignal::new(None),
+            checking: RwSignal::new(false),
+            confirmed: StoredValue::new(false),
+        }
+    }
+
+    fn enabled(self) -> bool {
+        self.action.with_value(Option::is_some)
+    }
+
+    /// Opens the dialog with the focus in its password field; false where there is none to open.
+    fn open(self) -> bool {
+        #[cfg(feature = "hydrate")]
+        if let (true, Some(element)) = (self.enabled(), self.element.get_untracked()) {
+            self.error.set(None);
+            self.confirmed.set_value(false);
+            if element.show_modal().is_ok() {
+                if let Some(input) = self.password.get_untracked() {
+                    input.set_value("");
+                    let _ = input.focus();
+                }
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// "Confirm your password", in place: a modal dialog (the browser traps focus in it and Escape cancels it) whose
+/// form posts the password to the host's check and, once it answers yes, lets the refused logout go through.
+#[component]
+fn ConfirmDialog(
+    dialog: Dialog,
+    texts: StoredValue<Texts>,
+    confirmed: impl Fn() + Copy + Send + Sync + 'static,
+    dismissed: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let (title, intro, label, confirm, cancel) = texts.with_value(|t| {
+        (t.dialog_title.clone(), t.dialog_intro.clone(), t.password_label.clone(), t.confirm.clone(), t.cancel.clone())
+    });
+    // Only the browser submits it.
+    #[cfg(not(feature = "hydrate"))]
+    let _ = confirmed;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            let (Some(url), Some(input)) = (dialog.action.get_value(), dialog.password.get_untracked()) else { return };
+            let password = input.value();
+            dialog.checking.set(true);
+            leptos::task::spawn_local(async move {
+                let outcome = check_password(&url, &password).await;
+                dialog.checking.set(false);
+                match outcome {
+                    Ok(()) => {
+                        dialog.confirmed.set_value(true);
+                        if let Some(element) = dialog.element.get_untracked() {
+                            element.close();
+                        }
+                        confirmed();
+                    }
+                    Err(e) => {
+                        dialog.error.set(Some(texts.with_value(|t| t.error(&e))));
+                        input.set_value("");
+                        let _ = input.focus();
+                    }
+                }
+            });
+        }
+    };
+    let cancel_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(element) = dialog.element.get_untracked() {
+            element.close();
+        }
+    };
+    let on_close = move |_| {
+        if !dialog.confirmed.get_value() {
+            dismissed();
+        }
+    };
+    view! {
+        <dialog class="sessions-dialog" aria-labelledby="sessions-dialog-title" node_ref=dialog.element on:close=on_close>
+            <form on:submit=submit>
+                <h3 id="sessions-dialog-title">{title}</h3>
+                <p class="sessions-intro">{intro}</p>
+                {move || dialog.error.get().map(|e| view! { <p class="sessions-error" role="alert">{e}</p> })}
+                <label for="sessions-dialog-password">{label}</label>
+                <input
+                    id="sessions-dialog-password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    node_ref=dialog.password
+                />
+                <div class="sessions-dialog-actions">
+                    <button type="submit" class="sessions-button sessions-button-danger" disabled=move || dialog.checking.get()>
+                        {confirm}
+                    </button>
+                    <button type="button" class="sessions-button sessions-button-secondary" on:click=cancel_click>
+                        {cancel}
+                    </button>
+                </div>
+            </form>
+        </dialog>
+    }
+}
+
+/// Posts `password` to the host's check; any 2xx is a yes, anything else the error it answers with.
+#[cfg(feature = "hydrate")]
+async fn check_password(url: &str, password: &str) -> Result<(), ApiError> {
+    use leptos::server_fn::error::FromServerFnError;
+    use leptos::wasm_bindgen::JsCast;
+    let unavailable = |_| ApiError::Unavailable;
+    let body = web_sys::UrlSearchParams::new().map_err(unavailable)?;
+    body.append("password", password);
+    let headers = web_sys::Headers::new().map_err(unavailable)?;
+    headers.set("Accept", "application/json").map_err(unavailable)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&body);
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(unavailable)?
+        .dyn_into::<web_sys::Response>()
+        .map_err(unavailable)?;
+    if response.ok() {
+        return Ok(());
+    }
+    let text =
+        wasm_bindgen_futures::JsFuture::from(response.text().map_err(unavailable)?).await.map_err(unavailable)?;
+    Err(ApiError::de(text.as_string().unwrap_or_default().into()))
 }
 
 /// The page the section is on, for coming back after confirming the password.

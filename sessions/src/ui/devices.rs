@@ -37,6 +37,12 @@ pub fn DevicesSection(
     /// The host's confirm-password page; linked with `?next=` when an action needs a recent password.
     #[prop(optional, into)]
     reauth_href: Option<String>,
+    /// The host's password check, for confirming in place: a POST of `password` (form-encoded) that answers 2xx
+    /// once it is right and records the confirmation (`context::reauthenticated`), like the demo's `demo/confirm`
+    /// server function. With it and JavaScript, a logout that needs the password opens a dialog and goes through
+    /// once it is confirmed; without, the message links to `reauth_href`.
+    #[prop(optional, into)]
+    reauth_action: Option<String>,
     /// Where each session's own page lives (a page rendering [`super::SessionDetail`] at `<detail_href>/<id>`):
     /// the device names become links to it.
     #[prop(optional, into)]
@@ -64,7 +70,8 @@ pub fn DevicesSection(
             </header>
             <Transition fallback=move || view! { <p class="sessions-loading">{i18n.t("devices-loading")}</p> }>
                 {move || {
-                    let (reauth_href, detail_href) = (reauth_href.clone(), detail_href.clone());
+                    let (reauth_href, reauth_action, detail_href) =
+                        (reauth_href.clone(), reauth_action.clone(), detail_href.clone());
                     Suspend::new(async move {
                         match devices.await {
                             Ok(list) => {
@@ -72,7 +79,7 @@ pub fn DevicesSection(
                                 let from_url = from_url();
                                 // Alone in its element: hydrating the whole page, Leptos 0.8 leaves its cursor inside an
                                 // island's own element, so whatever follows an island within one parent fails to hydrate.
-                                view! { <div class="sessions-devices-list"><DeviceList rows texts reauth_href from_url/></div> }
+                                view! { <div class="sessions-devices-list"><DeviceList rows texts reauth_href reauth_action from_url/></div> }
                                     .into_any()
                             }
                             Err(e) => view! { <p class="sessions-error" role="alert">{e.message(i18n)}</p> }.into_any(),
@@ -116,6 +123,10 @@ fn worded(i18n: I18n, list: DevicesView, detail_href: Option<&str>) -> (Vec<Row>
         empty: i18n.t("devices-empty"),
         confirm_link: i18n.t("confirm-password-link"),
         retry_intro: i18n.t("reauth-continue"),
+        dialog_title: i18n.t("confirm-password-link"),
+        dialog_intro: i18n.t("reauth-dialog-intro"),
+        password_label: i18n.t("reauth-dialog-password"),
+        confirm: i18n.t("reauth-dialog-confirm"),
         cancel: i18n.t("cancel"),
         done_device: i18n.t("revoked-one"),
         others_done: [0, 1, others]
@@ -126,7 +137,11 @@ fn worded(i18n: I18n, list: DevicesView, detail_href: Option<&str>) -> (Vec<Row>
             })
             .collect(),
         others_done_more: i18n.t("revoked-others-more"),
-        errors: ApiError::MESSAGE_KEYS.iter().map(|key| (key.to_string(), i18n.t(key))).collect(),
+        errors: ApiError::MESSAGE_KEYS
+            .iter()
+            .map(|key| (key.to_string(), i18n.t(key)))
+            .chain(ApiError::REAUTH_MESSAGE_KEYS.iter().filter_map(|key| Some((key.to_string(), i18n.try_t(key)?))))
+            .collect(),
     };
     (rows, texts)
 }
