@@ -26,4 +26,14 @@ test("history times are in the browser's time zone once the page is live, and sa
   const iso = (await local.getAttribute("datetime"))!;
   const expected = new Date(iso).toLocaleString("en-US", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
   await expect(local).toHaveText(expected);
+
+  // Days are the reader's: at UTC+14 most of every day falls on the next calendar day, and the separators follow.
+  const kiritimati = await browser.newContext({ storageState: state, locale: "en-US", timezoneId: "Pacific/Kiritimati" });
+  const far = await kiritimati.newPage();
+  await far.goto("/settings/sessions/history");
+  await hydrated(far);
+  const firstIso = (await far.locator(".sessions-event time").first().getAttribute("datetime"))!;
+  const day = new Date(firstIso).toLocaleDateString("en-US", { timeZone: "Pacific/Kiritimati", dateStyle: "long" });
+  await expect(far.locator(".sessions-day").first()).toHaveText(day);
+  await expect(far.locator(".sessions-day")).toHaveCount(1);
 });

@@ -118,7 +118,7 @@ pub fn EventList(events: Vec<EventView>) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="sessions-empty">{i18n.t("history-empty")}</p> }.into_any();
     }
-    // Grouped by day (the server's UTC day: it cannot know the reader's zone), each day named once.
+    // Grouped by day, each day named once: the server's UTC days, until the browser regroups by the reader's.
     let mut day = None;
     let rows = events
         .into_iter()
@@ -128,7 +128,7 @@ pub fn EventList(events: Vec<EventView>) -> impl IntoView {
                 day = Some(this_day);
                 view! {
                     <li class="sessions-day">
-                        <time datetime=iso(event.occurred_at) data-local="date">{long_date(i18n, event.occurred_at)}</time>
+                        <time datetime=utc_day(event.occurred_at)>{long_date(i18n, event.occurred_at)}</time>
                     </li>
                 }
             });
@@ -136,10 +136,16 @@ pub fn EventList(events: Vec<EventView>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <ol class="sessions-events">{rows}</ol>
+        // `data-days`: the browser draws the day separators again by the reader's calendar.
+        <ol class="sessions-events" data-days="">{rows}</ol>
         <super::local_time::LocalTimes/>
     }
     .into_any()
+}
+
+/// The UTC calendar day of a time, as `<time datetime>` takes it ("2026-12-02").
+fn utc_day(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).map(|t| t.date().to_string()).unwrap_or_default()
 }
 
 #[component]
