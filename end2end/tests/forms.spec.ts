@@ -137,3 +137,32 @@ test("with the keyboard only, sign-out-others after the confirm window is carrie
   await b.goto("/");
   await expect(b).toHaveURL(/\/signin/);
 });
+
+test("without JavaScript, the password form's errors come back as the page and a change empties it", async ({
+  browser,
+}) => {
+  const email = uniqueEmail();
+  const page = await device(browser, UA.chromeMac, false);
+  await signUp(page, email, false);
+  await page.goto("/settings/password");
+  for (const [current, next, message] of [
+    ["not it", "a brand new passphrase", "That password isn't right."],
+    [PASSWORD, PASSWORD, "Choose a new password that is different from your current one."],
+    [PASSWORD, "short", "Use at least 8 characters for your password."],
+  ]) {
+    await page.getByLabel("Current password").fill(current);
+    // The browser's own minlength check would stop a short one before it is sent: this is the server's answer.
+    await page.getByLabel("New password").evaluate((e) => e.removeAttribute("minlength"));
+    await page.getByLabel("New password").fill(next);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expectPage(page);
+    await expect(page.getByRole("alert")).toHaveText(message);
+    await expect(page.getByLabel("Current password")).toHaveValue("");
+  }
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("a brand new passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/settings\/password\?changed=1$/);
+  await expect(page.getByRole("status")).toContainText("Every other device has been signed out.");
+  await expect(page.getByLabel("New password")).toHaveValue("");
+});
