@@ -1,12 +1,14 @@
 // Renders each page of the demo to PNG (for the README and for looking at the UI):
 //   node screenshots.mjs [base-url] [out-dir]
+//   E2E_RUN="node screenshots.mjs" scripts/e2e.sh     (on a throw-away server, with the console and a seeded week)
 // With SESSIONS_DATABASE_URL (and SESSIONS_SECRET_KEY) of the running server in the environment, it also makes the
 // account an administrator and renders the security console; on SQLite it first adds a week of synthetic sign-ins to
 // the trail so the hourly chart has a shape.
 import { execFileSync } from "node:child_process";
 import { chromium } from "@playwright/test";
 
-const base = process.argv[2] ?? "http://127.0.0.1:3000";
+// Under scripts/e2e.sh (`E2E_RUN="node screenshots.mjs"`) the server is a throw-away one it started: BASE_URL.
+const base = process.argv[2] || process.env.BASE_URL || "http://127.0.0.1:3000";
 const out = process.argv[3] ?? "../docs";
 const UA = {
   mac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36",
@@ -63,12 +65,30 @@ await a.waitForTimeout(300);
 await a.goto("/");
 await ready(a);
 await a.screenshot({ path: `${out}/home.png` });
-await a.goto("/settings/sessions");
-await ready(a);
-await a.screenshot({ path: `${out}/devices.png`, fullPage: true });
-await a.goto("/settings/sessions/history");
-await ready(a);
-await a.screenshot({ path: `${out}/history.png`, fullPage: true });
+// The README's set: the devices page, one session's page and the home alerts at 1280x800 and 390x844, light and
+// dark (the colour scheme the browser asks for; the demo follows it).
+const state = await a.context().storageState();
+for (const [size, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]]) {
+  for (const colorScheme of ["light", "dark"]) {
+    const context = await browser.newContext({ userAgent: UA.mac, viewport, colorScheme, locale: "en-US", baseURL: base, storageState: state });
+    const p = await context.newPage();
+    await p.goto("/settings/sessions");
+    await ready(p);
+    await p.screenshot({ path: `${out}/devices-${size}-${colorScheme}.png` });
+    await p.locator("a.sessions-device-link").nth(1).click();
+    await p.waitForURL(/\/settings\/sessions\/[0-9a-f-]{36}$/);
+    await p.screenshot({ path: `${out}/session-${size}-${colorScheme}.png` });
+    await p.goto("/");
+    await ready(p);
+    await p.screenshot({ path: `${out}/home-${size}-${colorScheme}.png` });
+    await context.close();
+  }
+}
+const wide = await browser.newContext({ userAgent: UA.mac, viewport: { width: 1280, height: 800 }, locale: "en-US", baseURL: base, storageState: state });
+const h = await wide.newPage();
+await h.goto("/settings/sessions/history");
+await ready(h);
+await h.screenshot({ path: `${out}/history-desktop-light.png` });
 
 const phone = await open(UA.iphone, { width: 390, height: 844 });
 await phone.context().addCookies(await a.context().cookies());
@@ -88,7 +108,9 @@ await leaving.screenshot({ path: `${out}/signin-last-used.png` });
 const db = process.env.SESSIONS_DATABASE_URL;
 if (db) {
   if (db.startsWith("sqlite://")) seedWeek(db.slice("sqlite://".length));
-  execFileSync("../target/release/server", ["admin", "grant", email], { env: { ...process.env, RUST_LOG: "error" } });
+  execFileSync(process.env.E2E_SERVER_BIN ?? "../target/release/server", ["admin", "grant", email], {
+    env: { ...process.env, RUST_LOG: "error" },
+  });
   // A password-guessing run from one address against a few accounts.
   const attacker = await browser.newContext({ userAgent: UA.win, locale: "en-US", baseURL: base, extraHTTPHeaders: { "X-Forwarded-For": "89.160.20.128" } });
   const guess = await attacker.newPage();
@@ -101,7 +123,7 @@ if (db) {
     await guess.getByRole("alert").waitFor();
   }
   // `a` signed out above; the administrator signs in again.
-  const admin = await open(UA.mac, { width: 1280, height: 900 });
+  const admin = await open(UA.mac, { width: 1280, height: 800 });
   await admin.goto("/signin");
   await ready(admin);
   await admin.getByLabel("Email").fill(email);
@@ -110,7 +132,7 @@ if (db) {
   await admin.waitForURL(/\/$/);
   await admin.goto("/admin/sessions");
   await ready(admin);
-  await admin.screenshot({ path: `${out}/admin.png`, fullPage: true });
+  await admin.screenshot({ path: `${out}/admin-desktop-light.png` });
   await admin.goto("/admin/sessions?view=failures");
   await ready(admin);
   await admin.screenshot({ path: `${out}/admin-failures.png`, fullPage: true });
