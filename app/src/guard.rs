@@ -29,7 +29,8 @@ pub async fn require_sign_in(req: Request<Body>, next: Next) -> Response {
         let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let why = req.extensions().get::<SessionEnded>().and_then(|e| ended_notice(&e.reason));
         let why = why.map(|w| format!("&ended={w}")).unwrap_or_default();
-        return Redirect::to(&format!("/signin?next={}{why}", encode(target))).into_response();
+        return Redirect::to(&format!("/signin?next={}{why}", leptos_sessions::ui::encode_query(target)))
+            .into_response();
     }
     if signed_in && public {
         return Redirect::to("/").into_response();
@@ -78,15 +79,6 @@ fn is_invisible(c: char) -> bool {
     leptos_sessions::engine::is_format_char(c)
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +121,6 @@ mod tests {
         }
         assert_eq!(safe_next(None), "/");
         assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(5000)))), "/");
-        assert_eq!(encode("/a?b=c&d"), "/a%3Fb%3Dc%26d");
+        assert_eq!(leptos_sessions::ui::encode_query("/a?b=c&d"), "/a%3Fb%3Dc%26d");
     }
 }

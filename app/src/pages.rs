@@ -204,7 +204,10 @@ fn SecurityAlerts() -> impl IntoView {
             // A logout that needs the password confirmed continues on the devices page once it is.
             let confirm = matches!(e, ApiError::ReauthRequired).then(|| {
                 let id = use_query_map().read().get("revoke").unwrap_or_default();
-                let href = format!("/settings/confirm?next=/settings/sessions%3Frevoke%3D{}", encode_id(&id));
+                let href = format!(
+                    "/settings/confirm?next=/settings/sessions%3Frevoke%3D{}",
+                    leptos_sessions::ui::encode_query(&id)
+                );
                 view! { " " <a href=href>{i18n.t("confirm-password-link")}</a> }
             });
             return Some(view! { <p class="form-error" role="alert">{e.message(i18n)} {confirm}</p> }.into_any());
@@ -228,13 +231,6 @@ fn SecurityAlerts() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-/// A session id in a query value: anything but the characters ids are made of is percent-encoded.
-fn encode_id(id: &str) -> String {
-    id.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 #[component]

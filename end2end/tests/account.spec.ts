@@ -99,3 +99,36 @@ test("the home page's new-device alert asks 'Was this you?' and logs that device
   await other.goto("/");
   await expect(other).toHaveURL(/ended=device/);
 });
+
+test("the alert's 'Log it out' after the confirm window goes through the confirm page to the same logout", async ({
+  browser,
+}) => {
+  const site = process.env.BASE_URL_TIMED;
+  test.skip(!site, "needs the time-dependent tests' server scripts/e2e.sh starts");
+  const email = uniqueEmail();
+  const owner = await device(browser, UA.chromeMac, true, site);
+  await signUp(owner, email);
+  const other = await device(browser, UA.firefoxWindows, true, site);
+  await signIn(other, email);
+  await owner.waitForTimeout(8_500);
+  const alert = owner.locator(".alert").filter({ hasText: "Firefox 139 on Windows" });
+  await expect
+    .poll(async () => {
+      await owner.reload();
+      return alert.count();
+    })
+    .toBe(1);
+  await alert.getByRole("button", { name: "Log it out: Firefox 139 on Windows" }).click();
+  const refused = owner.getByRole("alert");
+  await expect(refused).toContainText("confirm your password before logging out devices");
+  await refused.getByRole("link", { name: "Confirm your password" }).click();
+  await expect(owner).toHaveURL(/\/settings\/confirm\?next=\/settings\/sessions%3Frevoke%3D[0-9a-f-]{36}$/);
+  await owner.getByLabel("Password").fill(PASSWORD);
+  await owner.keyboard.press("Enter");
+  await expect(owner.getByRole("group").getByRole("button", { name: "Log out Firefox 139 on Windows" })).toBeFocused();
+  await owner.keyboard.press("Enter");
+  // Before the page is live this Enter is a plain post ("The device…"), after it the list's own words.
+  await expect(owner.getByRole("status")).toHaveText(/has been logged out\.$/);
+  await other.goto("/");
+  await expect(other).toHaveURL(/ended=device/);
+});

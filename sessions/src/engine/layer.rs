@@ -163,7 +163,8 @@ fn remaining_life(config: &super::Config, live: &LiveSession, now: time::OffsetD
 }
 
 /// In a request's extensions when its session cookie is genuine but the session has ended since: the host can tell
-/// the person why they are signed out (the cookie itself is cleared by this response).
+/// the person why they are signed out. A page load's response clears the cookie; a script's call (no `text/html` in
+/// `Accept`) leaves it, so the page the script then loads can still explain.
 ///
 /// ```
 /// use leptos_sessions::engine::SessionEnded;
@@ -212,8 +213,8 @@ impl Sessions {
                         live
                     }
                     Ok(None) => {
-                        // Rare (once per browser after its session ended, whose cookie this response clears), so
-                        // the second lookup costs nothing on the hot path. Failing, it only loses the explanation.
+                        // Only a genuine cookie whose session has ended gets here, until a page load clears it, so
+                        // the live lookup stays the hot path's only one. Failing, this loses only the explanation.
                         return match self.registry().ended_reason(&digest).await {
                             Ok(Some(reason)) => Resolved::Ended(reason),
                             _ => Resolved::SignedOut,

@@ -21,7 +21,11 @@ pub use time::{date_time, iso, last_active, long_date};
 pub const SEPARATOR: &str = "\u{a0}· ";
 
 /// Percent-encodes a query value (a path with its own query, a session id); `/` stays as it is.
-pub(crate) fn encode_query(value: &str) -> String {
+///
+/// ```
+/// assert_eq!(leptos_sessions::ui::encode_query("/settings?revoke=a b"), "/settings%3Frevoke%3Da%20b");
+/// ```
+pub fn encode_query(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
