@@ -54,6 +54,8 @@ pub fn SignedInLayout(children: Children) -> impl IntoView {
         <footer class="site-footer">
             <ThemeSwitch/>
         </footer>
+        // Signed out from elsewhere (another device, the administrator, a timeout): this tab follows at once.
+        <leptos_sessions::ui::LiveUpdates/>
     }
 }
 

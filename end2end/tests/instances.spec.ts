@@ -32,3 +32,31 @@ test("a device revoked on one instance is signed out on its very next request to
   await hydrated(owner);
   await expect(devices(owner)).toHaveCount(2);
 });
+
+test("live push crosses instances: a sign-in on one shows on a page open on the other, a logout signs it out", async ({
+  browser,
+}) => {
+  test.skip(!B, "needs two server instances (E2E_BACKEND=postgres scripts/e2e.sh)");
+  const email = uniqueEmail();
+  const owner = await device(browser, UA.chromeMac);
+  const other = await device(browser, UA.firefoxWindows);
+  await signUp(owner, email); // on instance A
+  await signIn(other, email); // on instance A
+  // The other browser keeps its devices page open on instance B.
+  await other.goto(`${B}/settings/sessions`);
+  await hydrated(other);
+  await expect(other.locator("html[data-sessions-live=open]")).toHaveCount(1);
+  await expect(devices(other)).toHaveCount(2);
+
+  // A third browser signs in on A: its row appears on the page open on B.
+  const phone = await device(browser, UA.safariIphone);
+  await signIn(phone, email);
+  await expect(devices(other).filter({ hasText: "Safari 18 on iOS" })).toBeVisible({ timeout: 2_000 });
+
+  // The owner logs the other browser out on A: the page open on B goes to the sign-in page by itself.
+  await owner.goto("/settings/sessions");
+  await hydrated(owner);
+  await devices(owner).filter({ hasText: "Firefox 139 on Windows" }).getByRole("button", { name: "Log out" }).click();
+  await expect(other).toHaveURL(new RegExp(`${B}/signin`), { timeout: 2_000 });
+  await expect(other.getByText("You were signed out from another device.")).toBeVisible();
+});

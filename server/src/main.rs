@@ -327,6 +327,7 @@ async fn serve<S: SessionStore + 'static>(
         .layer(axum::middleware::from_fn_with_state(settings.secure_cookies, headers::security_headers))
         .with_state(leptos_options);
 
+    let live = sessions.clone();
     use axum::serve::ListenerExt;
     let listener = tokio::net::TcpListener::bind(settings.addr).await?.tap_io(|tcp| {
         // Streamed SSR sends many small chunks; Nagle plus delayed ACK would add ~40 ms to each page.
@@ -334,8 +335,10 @@ async fn serve<S: SessionStore + 'static>(
     });
     tracing::info!("listening on http://{}", settings.addr);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            // Open pages' live streams would hold the shutdown until their tabs close.
+            live.close_live();
         })
         .await?;
     Ok(())

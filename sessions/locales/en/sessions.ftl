@@ -25,6 +25,8 @@ log-out-device = Log out { $device }
 sign-out-others = Sign out of all other sessions
 sign-out-others-hint = Every other browser and app is signed out at once. This one stays signed in.
 revoked-device = { $device } has been logged out.
+live-signed-in = { $device } just signed in.
+live-signed-in-from = { $device } just signed in from { $place }.
 revoked-others = { $count ->
     [0] No other sessions were signed in.
     [one] One other session has been signed out.
@@ -75,6 +77,7 @@ error-overloaded = Too many sign-in attempts are being checked right now. Try ag
 
 history-title = Login history
 history-intro = Sign-ins, sign-outs and failed attempts on your account, newest first.
+live-history-updated = Your login history has new entries.
 history-see-all = See all
 history-empty = No sign-in activity yet.
 history-loading = Loading your login history…

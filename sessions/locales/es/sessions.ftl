@@ -25,6 +25,8 @@ log-out-device = Cerrar sesión en { $device }
 sign-out-others = Cerrar todas las demás sesiones
 sign-out-others-hint = Se cierra la sesión en todos los demás navegadores y aplicaciones. Este seguirá conectado.
 revoked-device = Se ha cerrado la sesión de { $device }.
+live-signed-in = { $device } acaba de iniciar sesión.
+live-signed-in-from = { $device } acaba de iniciar sesión desde { $place }.
 revoked-others = { $count ->
     [0] No había otras sesiones abiertas.
     [one] Se ha cerrado otra sesión.
@@ -75,6 +77,7 @@ error-overloaded = Ahora mismo estamos comprobando demasiados intentos de inicio
 
 history-title = Historial de accesos
 history-intro = Inicios y cierres de sesión e intentos fallidos en tu cuenta, del más reciente al más antiguo.
+live-history-updated = Tu historial de accesos tiene entradas nuevas.
 history-see-all = Ver todo
 history-empty = Todavía no hay actividad de acceso.
 history-loading = Cargando tu historial de accesos…

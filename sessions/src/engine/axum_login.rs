@@ -250,7 +250,7 @@ where
             let mut minted = None;
             if let Some(token) = token {
                 drop(turn.take());
-                match sessions.resolve(&token, peer_ip(&req), req.headers()).await {
+                match sessions.resolve(&token, peer_ip(&req), req.headers(), true).await {
                     Resolved::Live(live, _) => {
                         let current = CurrentSession { id: live.id, user_id: live.user_id };
                         // axum-login has the last word on who is signed in: a user it no longer loads (deleted,
@@ -502,7 +502,7 @@ async fn adopt(sessions: &Sessions, session: &Session, user_id: &str, meta: &Req
         sessions.registry().end(user_id, &row.id, &unseen).await.ok();
         return Adoption::Failed;
     }
-    sessions.locate_later(seen.raw_ip, Some(&row.id), None);
+    sessions.locate_later(seen.raw_ip, Some(user_id), Some(&row.id), None);
     let cookie = minted.then(|| Box::new(SetCookies::device(device_cookie(sessions.config(), &device_id))));
     Adoption::Adopted(CurrentSession { id: row.id.into(), user_id: user_id.into() }, cookie)
 }

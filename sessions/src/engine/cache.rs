@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::store::{Ended, Ending, Event, LiveSession, Registry, Replaces, SessionRecord, StoreError};
+use super::store::{ChangeListener, Ended, Ending, Event, LiveSession, Registry, Replaces, SessionRecord, StoreError};
 
 const SHARDS: usize = 16;
 const SHARD_CAPACITY: usize = 4096;
@@ -376,6 +376,10 @@ impl Registry for Invalidating {
 
     fn watch_endings(&self, on: Arc<dyn Fn(Invalidation) -> bool + Send + Sync>) -> Watch {
         self.inner.watch_endings(on)
+    }
+
+    fn watch_changes(&self, on: ChangeListener) {
+        self.inner.watch_changes(on)
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Config {
     pub(crate) touch_interval: Duration,
     pub(crate) session_cache: Option<Duration>,
     pub(crate) shared_session_cache: bool,
+    pub(crate) live_path: Option<String>,
+    pub(crate) live_caps: super::LiveCaps,
     pub(crate) reject_cross_site: bool,
     pub(crate) trusted_origins: Vec<String>,
     pub(crate) device_cookie_name: String,
@@ -72,6 +74,8 @@ impl Config {
             touch_interval: Duration::from_secs(5 * 60),
             session_cache: Some(Duration::from_secs(2)),
             shared_session_cache: false,
+            live_path: Some("/api/sessions/live".into()),
+            live_caps: super::LiveCaps::default(),
             reject_cross_site: true,
             trusted_origins: Vec::new(),
             device_cookie_name: String::new(),
@@ -239,6 +243,41 @@ impl Config {
     pub fn shared_session_cache(mut self, on: bool) -> Self {
         self.shared_session_cache = on;
         self
+    }
+
+    /// Where the layer answers signed-in pages' live streams (default `/api/sessions/live`; `None` turns them off,
+    /// and pages then learn of changes on their next request as before). A `GET` there with the session cookie is
+    /// a Server-Sent Events stream of that session's changes ([`Sessions::follow`](super::Sessions::follow)); the
+    /// devices section opens it by itself.
+    ///
+    /// ```
+    /// let config = leptos_sessions::engine::Config::new("0123456789abcdef0123456789abcdef")
+    ///     .unwrap()
+    ///     .live_path(Some("/account/live"));
+    /// ```
+    pub fn live_path(mut self, path: Option<&str>) -> Self {
+        self.live_path = path.map(str::to_owned);
+        self
+    }
+
+    /// The most live streams (and [`Sessions::follow`](super::Sessions::follow)ers) open at once: per session (its
+    /// tabs; default 4), per user (16) and per process (20,000). Beyond them a stream is refused with 429 and its
+    /// page works as without live push.
+    ///
+    /// ```
+    /// use leptos_sessions::engine::{Config, LiveCaps};
+    /// let config = Config::new("0123456789abcdef0123456789abcdef")
+    ///     .unwrap()
+    ///     .live_caps(LiveCaps { per_session: 2, per_user: 8, per_process: 50_000 });
+    /// ```
+    pub fn live_caps(mut self, caps: super::LiveCaps) -> Self {
+        self.live_caps = caps;
+        self
+    }
+
+    /// The path [`Config::live_path`] set, if live streams are on.
+    pub fn live_stream_path(&self) -> Option<&str> {
+        self.live_path.as_deref()
     }
 
     /// How long the browser keeps the session cookie: the absolute timeout when there is one, otherwise 400 days

@@ -153,6 +153,8 @@ pub(crate) struct Job {
     pub ip: IpAddr,
     pub session_id: Option<String>,
     pub event_id: Option<String>,
+    /// Whose row or event it is: their open pages show the place once it is known.
+    pub user_id: Option<String>,
 }
 
 pub(crate) type Queue = mpsc::Sender<Job>;
@@ -179,7 +181,10 @@ impl Sessions {
                         let place = sessions.isolate("geolocation", || geo.lookup(job.ip)).flatten();
                         if let Some(place) = place {
                             let write = sessions.trail().set_place(job.session_id.as_deref(), job.event_id.as_deref(), &place);
-                            sessions.isolate_async("geolocation_backfill", write).await;
+                            let written = sessions.isolate_async("geolocation_backfill", write).await;
+                            if let (Some(()), Some(user)) = (written, &job.user_id) {
+                                sessions.live_changed(user, job.event_id.is_some());
+                            }
                         }
                     }
                     _ = tick.tick() => { geo.reload_if_changed(); }
@@ -190,12 +195,23 @@ impl Sessions {
     }
 
     /// Queues a lookup; never waits. Private and loopback addresses are skipped.
-    pub(crate) fn locate_later(&self, ip: Option<IpAddr>, session_id: Option<&str>, event_id: Option<&str>) {
+    pub(crate) fn locate_later(
+        &self,
+        ip: Option<IpAddr>,
+        user_id: Option<&str>,
+        session_id: Option<&str>,
+        event_id: Option<&str>,
+    ) {
         let (Some(queue), Some(ip)) = (self.geo_queue(), ip) else { return };
         if !super::ip::is_public(ip) {
             return;
         }
-        let job = Job { ip, session_id: session_id.map(str::to_owned), event_id: event_id.map(str::to_owned) };
+        let job = Job {
+            ip,
+            session_id: session_id.map(str::to_owned),
+            event_id: event_id.map(str::to_owned),
+            user_id: user_id.map(str::to_owned),
+        };
         if queue.try_send(job).is_err() {
             tracing::warn!("geolocation queue full; this sign-in gets no location");
         }

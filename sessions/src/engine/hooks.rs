@@ -85,8 +85,11 @@ impl Sessions {
     #[cfg(not(feature = "fault-injection"))]
     fn inject_fault(&self, _step: &'static str) {}
 
-    /// Tees a stored event to `on_event`.
+    /// Tees a stored event to `on_event`, and to the pages following its user (their history grew).
     pub(crate) fn emit(&self, event: &Event) {
+        if let Some(user) = &event.user_id {
+            self.hub().history(user);
+        }
         if let Some(hook) = &self.config().hooks.on_event {
             self.isolate("on_event", || hook(event));
         }

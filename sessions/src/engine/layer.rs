@@ -85,11 +85,13 @@ where
             if config.reject_cross_site && is_cross_site(&req, config) {
                 return Ok(Refusal::cross_site(&req).into_response());
             }
+            // A page's live stream is not activity: an open tab nobody uses still times out.
+            let live = req.method() == http::Method::GET && config.live_path.as_deref() == Some(req.uri().path());
             let mut sign_out = false;
             let mut ended = false;
             let mut refresh = None;
             if let Some(raw) = token::session_cookie(req.headers(), config) {
-                match sessions.resolve(raw, peer_ip(&req), req.headers()).await {
+                match sessions.resolve(raw, peer_ip(&req), req.headers(), !live).await {
                     Resolved::Live(live, now) => {
                         // The touch was due: give the cookie its full remaining life again.
                         if live.last_seen_at < now - config.touch_interval {
@@ -106,6 +108,11 @@ where
                         return Ok(Refusal::unavailable(&req).into_response());
                     }
                 }
+            }
+            if live {
+                let current = req.extensions().get::<CurrentSession>().cloned();
+                let reason = req.extensions().get::<SessionEnded>().map(|e| e.reason.clone());
+                return Ok(super::live::respond(&sessions, &req, current, reason));
             }
             // An ended session's cookie is cleared by the next page the browser loads, not by a script's call: that
             // page can then still say why the person was signed out.
@@ -195,7 +202,13 @@ pub(crate) enum Resolved {
 impl Sessions {
     /// What a session cookie stands for. A cached cookie was verified when it was cached, byte for byte, so a hit
     /// skips the signature and digest; a miss verifies, looks the digest up and caches the live row.
-    pub(crate) async fn resolve(&self, raw: &str, peer: Option<IpAddr>, headers: &http::HeaderMap) -> Resolved {
+    pub(crate) async fn resolve(
+        &self,
+        raw: &str,
+        peer: Option<IpAddr>,
+        headers: &http::HeaderMap,
+        activity: bool,
+    ) -> Resolved {
         let cached = self.cache().and_then(|cache| cache.get(raw));
         let live = match cached {
             Some(live) => live,
@@ -234,14 +247,16 @@ impl Sessions {
             None => return Resolved::Live(live, now),
             Some(false) => {}
         }
-        touch(self, raw, &live, now, peer, headers).await;
+        if activity {
+            touch(self, raw, &live, now, peer, headers).await;
+        }
         Resolved::Live(live, now)
     }
 
     /// Ends a session past its idle or absolute limit (with its `expired` event). `Some(true)` when it ended,
     /// `Some(false)` when it is not due; `None` when the store failed, which leaves it live for this request (an
     /// outage never signs anybody out).
-    async fn expire_if_due(&self, live: &LiveSession, now: time::OffsetDateTime) -> Option<bool> {
+    pub(crate) async fn expire_if_due(&self, live: &LiveSession, now: time::OffsetDateTime) -> Option<bool> {
         let config = self.config();
         if config.idle_timeout.is_none() && config.absolute_timeout.is_none() {
             return Some(false);
@@ -284,9 +299,13 @@ async fn touch(
     let ip = config.client_ip.resolve(peer, headers).map(|ip| config.client_ip.store_form(ip));
     match sessions.registry().touch(&live.id, now, ip.as_deref(), stale_before).await {
         // Also when another instance wrote it first: either way the row is fresh now.
-        Ok(_) => {
+        Ok(wrote) => {
             if let Some(cache) = sessions.cache() {
                 cache.touched(raw, now);
+            }
+            if wrote {
+                // An open devices page shows this device "Active now".
+                sessions.live_changed(&live.user_id, false);
             }
         }
         // Activity is informational: losing one touch must not fail the request.

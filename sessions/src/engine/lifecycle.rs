@@ -94,7 +94,7 @@ impl Sessions {
             self.isolate_async("supersede", self.registry().end(&other.user_id, &other.id, &ending)).await;
         }
 
-        self.locate_later(seen.raw_ip, Some(&row.id), event.as_ref().map(|e| e.id.as_str()));
+        self.locate_later(seen.raw_ip, Some(user_id), Some(&row.id), event.as_ref().map(|e| e.id.as_str()));
         if let Some(event) = &event {
             self.emit(event);
             if new_device {
@@ -177,7 +177,7 @@ impl Sessions {
             ..self.observe(meta).event()
         };
         if self.isolate_async("password_changed_event", self.trail().insert_event(&event)).await.is_some() {
-            self.locate_later(meta.ip, None, Some(&event.id));
+            self.locate_later(meta.ip, Some(&current.user_id), None, Some(&event.id));
             self.emit(&event);
         }
         Ok(SetCookies::session(token.cookie(self.config())))

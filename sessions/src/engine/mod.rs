@@ -12,6 +12,7 @@ mod hourly;
 pub mod ip;
 mod layer;
 mod lifecycle;
+mod live;
 mod origin;
 mod reasons;
 mod refusal;
@@ -36,6 +37,7 @@ pub use geo::Geo;
 pub use ip::ClientIp;
 pub use layer::{CurrentSession, SessionEnded, SessionLayer};
 pub use lifecycle::SignedIn;
+pub use live::{Follow, FollowError, LiveCaps, LiveEvent};
 pub use reasons::REASONS;
 pub use refusal::Refusal;
 pub use set_cookies::SetCookies;
@@ -45,9 +47,9 @@ pub use store::PgStore;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{
-    every_hour, CountryCount, CountrySort, Direction, Event, FailureGroup, FailureKey, FailureSort, HourCount,
-    Invalidation, Maintenance, Page, Place, Registry, SessionFilter, SessionRecord, SessionSort, SessionState,
-    SessionStore, StoreError, Trail, Triage, Watch,
+    every_hour, ChangeListener, CountryCount, CountrySort, Direction, Event, FailureGroup, FailureKey, FailureSort,
+    HourCount, Invalidation, Maintenance, Page, Place, Registry, SessionFilter, SessionRecord, SessionSort,
+    SessionState, SessionStore, StoreError, Trail, Triage, Watch,
 };
 pub use sweep::SweepReport;
 pub use trail::LastLogin;
@@ -68,7 +70,7 @@ pub struct Sessions {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     config: Config,
     store: Arc<dyn SessionStore>,
     /// The store's registry, behind the session cache when that is on: every registry call goes through it.
@@ -76,6 +78,7 @@ struct Inner {
     cache: Option<Arc<cache::SessionCache>>,
     geo_queue: std::sync::OnceLock<geo::Queue>,
     hours: hourly::FinishedHours,
+    hub: live::Hub,
 }
 
 impl Sessions {
@@ -97,13 +100,14 @@ impl Sessions {
             None => (registry, None),
         };
         let sessions = Self {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|inner| Inner {
                 config,
                 store,
-                registry,
+                registry: Arc::new(live::Publishing { inner: registry, sessions: inner.clone() }),
                 cache,
                 geo_queue: std::sync::OnceLock::new(),
                 hours: Default::default(),
+                hub: Default::default(),
             }),
         };
         if let Some(queue) = sessions.start_geo_worker() {
@@ -119,6 +123,10 @@ impl Sessions {
 
     pub(crate) fn cache(&self) -> Option<&cache::SessionCache> {
         self.inner.cache.as_deref()
+    }
+
+    pub(crate) fn hub(&self) -> &live::Hub {
+        &self.inner.hub
     }
 
     pub(crate) fn geo_queue(&self) -> Option<&geo::Queue> {

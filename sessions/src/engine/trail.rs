@@ -66,7 +66,7 @@ impl Sessions {
             ..seen.event()
         };
         self.isolate_async("failed_login_event", self.trail().insert_event(&event)).await?;
-        self.locate_later(meta.ip, None, Some(&event.id));
+        self.locate_later(meta.ip, event.user_id.as_deref(), None, Some(&event.id));
         self.emit(&event);
         if let (Some(identity), Some((rule, hook))) = (&event.identity, &self.config().hooks.on_repeated_failures) {
             let since = self.now() - rule.window;
@@ -193,11 +193,13 @@ impl Sessions {
         Ok((rows, events))
     }
 
-    /// After an erasure, successful or not: the deleted rows leave no cached session and no cached hour counts.
+    /// After an erasure, successful or not: the deleted rows leave no cached session and no cached hour counts, and
+    /// the user's open pages are signed out.
     fn erased(&self, user_id: &str) {
         if let Some(cache) = self.cache() {
             cache.invalidate_user(user_id);
         }
         self.inner.hours.clear();
+        self.live_changed(user_id, false);
     }
 }

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 
 /// One device, as the list shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(super) struct Row {
+pub struct Row {
     pub(super) id: String,
     pub(super) current: bool,
     /// The device type, for the icon; `kind_label` says it in words.
@@ -37,6 +37,11 @@ pub(super) struct Row {
     pub(super) log_out_label: String,
     /// "Chrome 137 on macOS has been logged out.": each logout is announced in words of its own.
     pub(super) logged_out: String,
+    /// "Chrome 137 on macOS just signed in from London, United Kingdom.", announced when the row appears live.
+    pub(super) appeared: String,
+    /// Appeared while the page was open (set in the browser).
+    #[serde(default)]
+    pub(super) arrived: bool,
 }
 
 /// The words every row or the list as a whole may show, in the page's language.
@@ -144,8 +149,15 @@ pub(super) fn DeviceList(
     reauth_href: Option<String>,
     reauth_action: Option<String>,
     from_url: FromUrl,
+    /// As [`super::DevicesSection`]'s, for the rows that appear live.
+    detail_href: Option<String>,
 ) -> impl IntoView {
     let texts = StoredValue::new(texts);
+    let first_rows = rows.clone();
+    let rows = RwSignal::new(rows);
+    // What the live stream changed, said to screen readers (politely: focus stays where it is).
+    let heard = RwSignal::new(String::new());
+
     let revoke_others = ServerAction::<RevokeOtherDevices>::new();
     let revoke = ServerAction::<RevokeDevice>::new();
     // A plain form post's outcome, from the URL: the effects below only ever run in a browser.
@@ -167,7 +179,16 @@ pub(super) fn DeviceList(
         retry: RwSignal::new(from_url.retry.clone().filter(|_| url_error.is_some())),
         message: NodeRef::new(),
     };
-    let others = rows.iter().filter(|r| !r.current).count();
+    #[cfg(feature = "hydrate")]
+    {
+        let refreshing = StoredValue::new(false);
+        super::live::on_document(super::live::DEVICES_EVENT, move || {
+            refresh_rows(rows, heard, state, detail_href.clone(), refreshing);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = detail_href;
+    let others = first_rows.iter().filter(|r| !r.current).count();
     let dialog = Dialog::new(reauth_action);
     Effect::new(move |_| {
         if let Some(outcome) = revoke_others.value().get() {
@@ -207,7 +228,10 @@ pub(super) fn DeviceList(
             Some(view! { <p class="sessions-error" role="alert">{message} {link}</p> }.into_any())
         }
     };
-    let none_left = Memo::new(move |_| state.all_others_gone.get() || state.gone.with(Vec::len) >= others);
+    let none_left = Memo::new(move |_| {
+        state.all_others_gone.get()
+            || rows.with(|rows| state.gone.with(|gone| rows.iter().all(|r| r.current || gone.contains(&r.id))))
+    });
     // One action for every row (one per row made a long list's page measurably slower to render); the id it was
     // dispatched with is noted when it starts, as the action forgets it once it completes.
     let revoking = StoredValue::new(None::<String>);
@@ -216,8 +240,9 @@ pub(super) fn DeviceList(
             revoking.set_value(Some(input.id));
         }
     });
-    let logged_out: StoredValue<Vec<(String, String)>> =
-        StoredValue::new(rows.iter().map(|r| (r.id.clone(), r.logged_out.clone())).collect());
+    let logged_out = move |id: &str| {
+        rows.with_untracked(|rows| rows.iter().find(|r| r.id == id).map(|r| r.logged_out.clone()).unwrap_or_default())
+    };
     Effect::new(move |_| {
         if let Some(outcome) = revoke.value().get() {
             let id = revoking.get_value();
@@ -231,9 +256,7 @@ pub(super) fn DeviceList(
                 }
                 _ => {}
             }
-            let words = logged_out.with_value(|all| {
-                all.iter().find(|(row, _)| Some(row) == id.as_ref()).map(|(_, words)| words.clone()).unwrap_or_default()
-            });
+            let words = id.as_deref().map(logged_out).unwrap_or_default();
             state.report(outcome.map(|()| words));
         }
     });
@@ -242,7 +265,7 @@ pub(super) fn DeviceList(
         let label = if retry == "others" {
             (others > 0).then(|| texts.with_value(|t| t.sign_out_others.clone()))
         } else {
-            rows.iter().find(|r| r.id == retry && !r.current).map(|r| r.log_out_label.clone())
+            first_rows.iter().find(|r| r.id == retry && !r.current).map(|r| r.log_out_label.clone())
         }?;
         Some((retry, label))
     });
@@ -289,7 +312,6 @@ pub(super) fn DeviceList(
             </div>
         }
     });
-    let rows = rows.into_iter().map(|row| view! { <DeviceItem row texts state revoke/> }).collect_view();
     // Confirmed in the dialog: the refused logout goes through at once. Closed any other way: the message and the
     // confirm page's link take over.
     let confirmed = move || match state.retry.get_untracked().as_deref() {
@@ -310,7 +332,12 @@ pub(super) fn DeviceList(
             {status}
         </div>
         {retry_prompt}
-        <ul class="sessions-list" aria-labelledby="sessions-devices-title">{rows}</ul>
+        <p class="sessions-visually-hidden" aria-live="polite">{move || heard.get()}</p>
+        <ul class="sessions-list" aria-labelledby="sessions-devices-title">
+            <For each=move || rows.get() key=|row| row.id.clone() let(row)>
+                <DeviceItem row rows texts state revoke/>
+            </For>
+        </ul>
         <Show when=move || none_left.get()>
             <p class="sessions-empty">{texts.with_value(|t| t.empty.clone())}</p>
         </Show>
@@ -330,6 +357,8 @@ pub(super) fn DeviceList(
 #[component]
 fn DeviceItem(
     row: Row,
+    /// The whole list, where a live refresh puts this row's newer activity and place.
+    rows: RwSignal<Vec<Row>>,
     texts: StoredValue<Texts>,
     state: ListState,
     revoke: ServerAction<RevokeDevice>,
@@ -343,16 +372,33 @@ fn DeviceItem(
     let method = row
         .method
         .map(|label| view! { <span class="sessions-badge sessions-badge-method" title=method_title>{label}</span> });
-    let place = row.place.map(|(flag, label)| {
-        view! {
-            <span class="sessions-place" title=location_title>
-                {flag.map(|f| view! { <span class="sessions-flag" aria-hidden="true">{f}" "</span> })}
-                {label}
-            </span>
-            {super::SEPARATOR}
-        }
+    // What a live refresh may change while the row stays: the rest of it is the same session's for good.
+    let this = row.id.clone();
+    let latest = Memo::new(move |_| {
+        rows.with(|rows| {
+            rows.iter()
+                .find(|r| r.id == this)
+                .map(|r| (r.place.clone(), r.ip.clone(), r.activity.clone(), r.active_now))
+        })
     });
-    let ip = row.ip.map(|(ip, title)| view! { <span class="sessions-ip" title=title>{ip}</span> {super::SEPARATOR} });
+    let place = move || {
+        latest.get().and_then(|l| l.0).map(|(flag, label)| {
+            view! {
+                <span class="sessions-place" title=location_title.clone()>
+                    {flag.map(|f| view! { <span class="sessions-flag" aria-hidden="true">{f}" "</span> })}
+                    {label}
+                </span>
+                {super::SEPARATOR}
+            }
+        })
+    };
+    let ip = move || {
+        latest.get().and_then(|l| l.1).map(|(ip, title)| {
+            view! { <span class="sessions-ip" title=title>{ip}</span> {super::SEPARATOR} }
+        })
+    };
+    let activity = move || latest.get().map(|l| l.2).unwrap_or_default();
+    let active_now = move || latest.get().is_some_and(|l| l.3);
     let id = row.id.clone();
     let action = if row.current {
         view! { <span class="sessions-badge sessions-badge-current">{this_device}</span> }.into_any()
@@ -379,7 +425,7 @@ fn DeviceItem(
         .into_any()
     };
     view! {
-        <li class="sessions-device" class:is-current=row.current data-device-id=row.id hidden=gone>
+        <li class="sessions-device" class:is-current=row.current class:is-new=row.arrived data-device-id=row.id hidden=gone>
             // The type is written out beside the name; the icon only repeats it.
             <span class="sessions-device-icon" aria-hidden="true">
                 <DeviceIcon kind=row.kind/>
@@ -397,7 +443,7 @@ fn DeviceItem(
                 <p class="sessions-device-meta">
                     {place}
                     {ip}
-                    <span class="sessions-activity" class:is-active=row.active_now>{row.activity}</span>
+                    <span class="sessions-activity" class:is-active=active_now>{activity}</span>
                     {super::SEPARATOR}
                     <time datetime=row.signed_in_iso>{row.signed_in}</time>
                 </p>
@@ -578,4 +624,52 @@ pub(super) fn reload() {
     {
         let _ = window().location().reload();
     }
+}
+
+/// Reads the rows again (worded on the server, like the first ones) and says what changed. A refresh asked for
+/// while one is under way is folded into it.
+#[cfg(feature = "hydrate")]
+fn refresh_rows(
+    rows: RwSignal<Vec<Row>>,
+    heard: RwSignal<String>,
+    state: ListState,
+    detail_href: Option<String>,
+    refreshing: StoredValue<bool>,
+) {
+    if refreshing.get_value() {
+        return;
+    }
+    refreshing.set_value(true);
+    leptos::task::spawn_local(async move {
+        let fresh = super::devices::device_rows(detail_href).await;
+        refreshing.set_value(false);
+        match fresh {
+            Ok(fresh) => {
+                // This page's own logouts were announced already.
+                let (gone, all_gone) = (state.gone.get_untracked(), state.all_others_gone.get_untracked());
+                let said = rows.with_untracked(|old| {
+                    let came = fresh.iter().filter(|r| !old.iter().any(|o| o.id == r.id)).map(|r| r.appeared.clone());
+                    let went = old
+                        .iter()
+                        .filter(|o| !fresh.iter().any(|r| r.id == o.id))
+                        .filter(|o| !all_gone && !gone.contains(&o.id))
+                        .map(|o| o.logged_out.clone());
+                    came.chain(went).collect::<Vec<_>>().join(" ")
+                });
+                let mut fresh = fresh;
+                rows.with_untracked(|old| {
+                    for row in &mut fresh {
+                        row.arrived = !old.iter().any(|o| o.id == row.id);
+                    }
+                });
+                rows.set(fresh);
+                if !said.is_empty() {
+                    heard.set(said);
+                }
+            }
+            // Signed out meanwhile: the page loads again and the host's sign-in redirect takes over.
+            Err(ApiError::Unauthorized) => reload(),
+            Err(_) => {}
+        }
+    });
 }

@@ -72,15 +72,20 @@ pub fn DevicesSection(
                 {move || {
                     let (reauth_href, reauth_action, detail_href) =
                         (reauth_href.clone(), reauth_action.clone(), detail_href.clone());
+                    let href_base = detail_href.clone();
                     Suspend::new(async move {
                         match devices.await {
                             Ok(list) => {
-                                let (rows, texts) = worded(i18n, list, detail_href.as_deref());
+                                let (rows, texts) = worded(i18n, list, href_base.as_deref());
                                 let from_url = from_url();
                                 // Alone in its element: hydrating the whole page, Leptos 0.8 leaves its cursor inside an
                                 // island's own element, so whatever follows an island within one parent fails to hydrate.
-                                view! { <div class="sessions-devices-list"><DeviceList rows texts reauth_href reauth_action from_url/></div> }
-                                    .into_any()
+                                view! {
+                                    <div class="sessions-devices-list">
+                                        <DeviceList rows texts reauth_href reauth_action from_url detail_href/>
+                                    </div>
+                                }
+                                .into_any()
                             }
                             Err(e) => view! { <p class="sessions-error" role="alert">{e.message(i18n)}</p> }.into_any(),
                         }
@@ -88,8 +93,20 @@ pub fn DevicesSection(
                 }}
             </Transition>
             <RecentHistory limit=10 see_all=history_href refresh=changes.0.into()/>
+            <super::live_trail::LiveTrail heard_text=i18n.t("live-history-updated")/>
+            <super::LiveUpdates/>
         </section>
     }
+}
+
+/// The list's rows again, worded like the first ones, for a live refresh of the list.
+#[server(endpoint = "sessions/device-rows")]
+pub(super) async fn device_rows(
+    /// As [`DevicesSection`]'s: where each session's own page lives.
+    detail_href: Option<String>,
+) -> Result<Vec<Row>, ApiError> {
+    let list = list_devices().await?;
+    Ok(worded(crate::i18n::provide_i18n(), list, detail_href.as_deref()).0)
 }
 
 /// What a plain form post (no JavaScript) left in the page's URL for the list: an action to offer again once the
@@ -153,6 +170,11 @@ fn row(i18n: I18n, device: DeviceView, now: i64, touch_secs: i64, href: Option<S
     } else {
         last_active_within(i18n, now, device.last_seen_at, touch_secs)
     };
+    let appeared = match &device.place {
+        Some(place) => i18n
+            .t_with("live-signed-in-from", &[("device", name.clone().into()), ("place", place.label.clone().into())]),
+        None => i18n.t_with("live-signed-in", &[("device", name.clone().into())]),
+    };
     Row {
         kind_label: device_type_label(i18n, &device.device.device_type),
         method: auth_method_label(i18n, &device.auth_method, device.auth_provider.as_deref()),
@@ -164,6 +186,8 @@ fn row(i18n: I18n, device: DeviceView, now: i64, touch_secs: i64, href: Option<S
         signed_in_iso: iso(device.created_at),
         log_out_label: i18n.t_with("log-out-device", &[("device", name.clone().into())]),
         logged_out: i18n.t_with("revoked-device", &[("device", name.clone().into())]),
+        appeared,
+        arrived: false,
         name,
         href,
         id: device.id,

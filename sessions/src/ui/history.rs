@@ -68,6 +68,8 @@ pub fn LoginHistory(
             </Transition>
             {back.map(|href| view! { <p class="sessions-back"><a href=href>{i18n.t("history-back")}</a></p> })}
         </section>
+        <super::live_trail::LiveTrail heard_text=i18n.t("live-history-updated")/>
+        <super::LiveUpdates/>
     }
 }
 

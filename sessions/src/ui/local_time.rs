@@ -16,7 +16,7 @@ pub(super) fn LocalTimes() -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
-fn rewrite() {
+pub(super) fn rewrite() {
     use leptos::wasm_bindgen::{JsCast, JsValue};
     let document = document();
     let lang = document.document_element().and_then(|html| html.get_attribute("lang")).unwrap_or_else(|| "en".into());

@@ -41,7 +41,7 @@ struct Rig {
 }
 
 /// An in-memory database lives as long as its connection: one connection, never closed.
-async fn in_memory() -> SqliteStore {
+pub(crate) async fn in_memory() -> SqliteStore {
     use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
     let pool = SqlitePoolOptions::new()
         .max_connections(1)

@@ -23,20 +23,20 @@ const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKi
 const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:139.0) Gecko/20100101 Firefox/139.0";
 
 #[derive(Clone)]
-enum Store {
+pub(crate) enum Store {
     Sqlite(SqliteStore, Arc<tempfile::TempDir>),
     Postgres(PgStore, String),
 }
 
 impl Store {
-    async fn sqlite() -> Self {
+    pub(crate) async fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("c.db").display());
         Store::Sqlite(SqliteStore::open(&url).await.unwrap(), Arc::new(dir))
     }
 
     /// A fresh schema on the test server, or `None` (with the reason printed) when there is none locally.
-    async fn postgres() -> Option<Self> {
+    pub(crate) async fn postgres() -> Option<Self> {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
         let url = match std::env::var("SESSIONS_TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => url,
@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// A second, independent connection pool on the same database: another server instance.
-    async fn another_instance(&self) -> Self {
+    pub(crate) async fn another_instance(&self) -> Self {
         match self {
             Store::Sqlite(s, dir) => {
                 let url = format!("sqlite://{}", dir.path().join("c.db").display());
@@ -82,14 +82,14 @@ impl Store {
     }
 
     /// Removes a passed test's schema (a failed one is kept for inspection).
-    async fn drop_schema(&self) {
+    pub(crate) async fn drop_schema(&self) {
         if let Store::Postgres(s, schema) = self {
             let sql = format!("DROP SCHEMA {schema} CASCADE");
             let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(s.pool()).await;
         }
     }
 
-    fn sessions(&self, tweak: impl FnOnce(Config) -> Config) -> Sessions {
+    pub(crate) fn sessions(&self, tweak: impl FnOnce(Config) -> Config) -> Sessions {
         let config = tweak(Config::new(SECRET).unwrap().secure_cookies(false));
         match self {
             Store::Sqlite(s, _) => Sessions::new(config, s.clone()),

@@ -13,6 +13,7 @@ mod cookies;
 mod device_fuzz;
 mod engine;
 mod lifecycle;
+mod live;
 mod places;
 mod trail;
 mod ua_accuracy;

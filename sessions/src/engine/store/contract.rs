@@ -99,6 +99,14 @@ pub trait Registry: Send + Sync {
         let _ = on;
         Watch::Unsupported
     }
+
+    /// How live push ([`Sessions::follow`](crate::engine::Sessions::follow)) hears of changes other processes
+    /// make: call `on` with the user whose sessions or trail changed, or with `None` when anything may have changed
+    /// (a reconnection after a lost channel), until it returns `false`. The default hears nothing: changes made
+    /// through this process's engine are pushed all the same; those of other processes only once the page asks.
+    fn watch_changes(&self, on: super::ChangeListener) {
+        let _ = on;
+    }
 }
 
 /// The append-only login trail: writing events, and the reads sign-in itself needs (new-device and repeated-failure

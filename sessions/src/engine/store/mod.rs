@@ -1,6 +1,8 @@
 //! Storage: four narrow traits by concern, one implementation per database behind its cargo feature. SQL lives only
 //! below this module; how a record maps to columns is written once, in `columns`.
 
+#[cfg(feature = "sqlite")]
+mod changes_file;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod columns;
 mod contract;
@@ -24,6 +26,10 @@ pub use triage::{
 
 pub use super::cache::{Invalidation, Watch};
 pub use contract::{Maintenance, Registry, SessionStore, Trail, Triage};
+
+/// What [`Registry::watch_changes`] reports to: the user whose sessions or trail another process changed (`None`:
+/// perhaps anyone's); it returns `false` once nobody listens any more.
+pub type ChangeListener = Arc<dyn Fn(Option<&str>) -> bool + Send + Sync>;
 pub use error::StoreError;
 
 use serde_json::Value;

@@ -484,6 +484,12 @@ impl Registry for PgStore {
         .await
     }
 
+    fn watch_changes(&self, on: super::ChangeListener) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(listen_for_changes(self.pool.clone(), on));
+        }
+    }
+
     fn watch_endings(&self, on: std::sync::Arc<dyn Fn(super::Invalidation) -> bool + Send + Sync>) -> super::Watch {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return super::Watch::Unsupported;
@@ -585,6 +591,8 @@ impl Trail for PgStore {
 
     async fn session_events(&self, user_id: &str, session_id: &str, limit: u32) -> Result<Vec<Event>, StoreError> {
         bounded(async move {
+            // The column is a uuid: a text parameter would not compare with it at all.
+            let Some(session_id) = uid(session_id) else { return Ok(Vec::new()) };
             let rows = sqlx::query(
                 "SELECT * FROM sessions_events WHERE session_id = $1 AND user_id = $2
                  ORDER BY occurred_at DESC, id DESC LIMIT $3",
@@ -952,6 +960,38 @@ async fn listen_for_endings(pool: PgPool, on: std::sync::Arc<dyn Fn(super::Inval
                     return;
                 }
             }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// The channel the `sessions_notify_change` trigger announces sign-ins, trail entries and places on; the payload is
+/// the user id.
+const CHANGES_CHANNEL: &str = "leptos_sessions_changes";
+
+/// Relays every instance's changes (endings included) to this instance's live push, reconnecting when the
+/// connection drops: after a reconnection anything may have changed meanwhile (`None`). Ends with the pool, or
+/// when `on` says nobody listens.
+async fn listen_for_changes(pool: PgPool, on: super::ChangeListener) {
+    while !pool.is_closed() {
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+            listener.eager_reconnect(false);
+            listener.listen_all([ENDINGS_CHANNEL, CHANGES_CHANNEL]).await?;
+            Ok::<_, StoreError>(listener)
+        };
+        match listener.await {
+            Ok(mut listener) => {
+                if !on(None) {
+                    return;
+                }
+                while let Ok(Some(note)) = listener.try_recv().await {
+                    if !on(Some(note.payload())) {
+                        return;
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot listen for session changes; open pages wait for it"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }

@@ -29,6 +29,8 @@ use super::{
 pub struct SqliteStore {
     pool: SqlitePool,
     endings: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// Where this process tells the others' live push which users changed.
+    changes: Option<super::changes_file::ChangesFile>,
     /// Dropping the last clone of the store stops the background checkpointer.
     _checkpointer: Option<std::sync::Arc<tokio::sync::oneshot::Sender<()>>>,
     /// This process's writers take turns here, first come first served, before they ask SQLite for its write lock.
@@ -65,7 +67,8 @@ impl SqliteStore {
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         optimize(&pool).await?;
         let endings = endings_file(&pool).await?.map(std::sync::Arc::new);
-        Ok(Self { pool, endings, _checkpointer: None, writes: Default::default() })
+        let changes = database_file(&pool).await?.and_then(|file| super::changes_file::ChangesFile::beside(&file));
+        Ok(Self { pool, endings, changes, _checkpointer: None, writes: Default::default() })
     }
 
     /// Tells every process caching sessions of this file that rows ended (see [`super::Watch::File`]).
@@ -82,6 +85,13 @@ impl SqliteStore {
         };
         if let Err(err) = append() {
             tracing::error!(error = %err, path = %path.display(), "could not announce ended sessions");
+        }
+    }
+
+    /// Tells other processes' live push that these users changed (`None`: perhaps anyone).
+    fn tell<'a>(&self, users: impl IntoIterator<Item = Option<&'a str>>) {
+        if let Some(changes) = &self.changes {
+            changes.tell(users);
         }
     }
 
@@ -233,11 +243,16 @@ async fn checkpoint_after_bulk_write(pool: &SqlitePool) {
     }
 }
 
-/// `<database>-endings` beside a file database; none for an in-memory one.
-async fn endings_file(pool: &SqlitePool) -> Result<Option<std::path::PathBuf>, sqlx::Error> {
+/// The database's file; `None` in memory.
+async fn database_file(pool: &SqlitePool) -> Result<Option<String>, sqlx::Error> {
     let file: Option<String> =
         sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'").fetch_optional(pool).await?;
-    let Some(file) = file.filter(|f| !f.is_empty()) else { return Ok(None) };
+    Ok(file.filter(|f| !f.is_empty()))
+}
+
+/// `<database>-endings` beside a file database; none for an in-memory one.
+async fn endings_file(pool: &SqlitePool) -> Result<Option<std::path::PathBuf>, sqlx::Error> {
+    let Some(file) = database_file(pool).await? else { return Ok(None) };
     let path = std::path::PathBuf::from(format!("{file}-endings"));
     match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
         Ok(_) => Ok(Some(path)),
@@ -415,6 +430,7 @@ impl Registry for SqliteStore {
             Ok((ended, superseded))
         }
         .await;
+        self.tell([Some(r.user_id.as_str())]);
         self.announced(result, |(ended, superseded)| !ended.is_empty() || *superseded > 0).map(|(ended, _)| ended)
     }
 
@@ -479,6 +495,7 @@ impl Registry for SqliteStore {
             Ok(ended.into_iter().next())
         }
         .await;
+        self.tell([Some(user_id)]);
         self.announced(result, |ended| ended.is_some())
     }
 
@@ -503,6 +520,7 @@ impl Registry for SqliteStore {
             Ok(ended)
         }
         .await;
+        self.tell([Some(user_id)]);
         self.announced(result, |ended| !ended.is_empty())
     }
 
@@ -539,6 +557,10 @@ impl Registry for SqliteStore {
             Ok(ended)
         }
         .await;
+        match &result {
+            Ok(ended) => self.tell(ended.iter().map(|e| Some(e.row.user_id.as_str()))),
+            Err(_) => self.tell([None]),
+        }
         self.announced(result, |ended| !ended.is_empty())
     }
 
@@ -561,6 +583,7 @@ impl Registry for SqliteStore {
             Ok(ended)
         }
         .await;
+        self.tell([Some(user_id)]);
         self.announced(result, |ended| !ended.is_empty())
     }
 
@@ -631,6 +654,12 @@ impl Registry for SqliteStore {
         Ok(at.map(from_ms))
     }
 
+    fn watch_changes(&self, on: super::ChangeListener) {
+        if let Some(changes) = &self.changes {
+            changes.watch(on);
+        }
+    }
+
     fn watch_endings(&self, _: std::sync::Arc<dyn Fn(super::Invalidation) -> bool + Send + Sync>) -> super::Watch {
         match &self.endings {
             Some(path) => super::Watch::File(path.to_path_buf()),
@@ -643,10 +672,16 @@ impl Registry for SqliteStore {
 #[async_trait::async_trait]
 impl Trail for SqliteStore {
     async fn insert_event(&self, e: &Event) -> Result<(), StoreError> {
-        let _turn = self.writes.lock().await;
-        let mut tx = self.pool.begin().await?;
-        insert_event(&mut tx, e).await?;
-        Ok(tx.commit().await?)
+        {
+            let _turn = self.writes.lock().await;
+            let mut tx = self.pool.begin().await?;
+            insert_event(&mut tx, e).await?;
+            tx.commit().await?;
+        }
+        if e.user_id.is_some() {
+            self.tell([e.user_id.as_deref()]);
+        }
+        Ok(())
     }
 
     async fn is_new_device(
@@ -981,6 +1016,9 @@ impl Maintenance for SqliteStore {
                 Ok((rows.rows_affected(), failures.rows_affected() + events.rows_affected()))
             }
             .await;
+            if let Some(changes) = &self.changes {
+                changes.forget_all();
+            }
             self.announced(result, |(rows, _)| *rows > 0)?
         };
         // Finding the user as an actor reads every ending, seconds on a large trail: done without the write lock,
