@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reruns the benchmarks behind BENCHMARKS.md and prints their tables.
-#   scripts/bench.sh [load|signin|page|pageload|trail|device|layer|wasm|all]   full runs (release builds; minutes each)
+#   scripts/bench.sh [load|live|signin|page|pageload|trail|device|layer|wasm|all]   full runs (release builds; minutes
+#                                                                     each)
 #   scripts/bench.sh --smoke                                          every benchmark once, briefly, as a
 #                                                                     correctness check (what CI runs; no timings
 #                                                                     are asserted)
@@ -35,6 +36,7 @@ if [ "${1:-}" = "--smoke" ]; then
   # Our servers only: the tower-sessions baseline is its own workspace (sqlx 0.8), whose build would add a minute
   # and a gigabyte to every test run; `scripts/bench.sh load` builds and runs it.
   target/debug/examples/load_bench --smoke
+  target/debug/examples/load_bench --smoke --streams 50 --idle 1
   server="${SESSIONS_TEST_SERVER:-target/release/server}"
   [ -x "$server" ] || scripts/build.sh
   target/debug/examples/page_bench --smoke --server "$server"
@@ -52,6 +54,19 @@ if run load; then
   cargo build --locked --release -p server --examples
   cargo build --locked --release --manifest-path "$baseline_manifest" --target-dir target/baseline
   target/release/examples/load_bench --baseline target/baseline/release/tower-sessions-baseline
+fi
+if run live; then
+  say "live push: from a revocation to the revoked tab's sign-in page (Chromium, 50 samples each)"
+  scripts/build.sh
+  echo "| revoked by | samples | p50 | p99 | max |"
+  echo "|---|---|---|---|---|"
+  E2E_RUN="node live-latency.mjs same 50" scripts/e2e.sh 2>/dev/null | grep '^|'
+  E2E_RUN="node live-latency.mjs cli 50" scripts/e2e.sh 2>/dev/null | grep '^|'
+  E2E_BACKEND=postgres E2E_RUN="node live-latency.mjs instances 50" scripts/e2e.sh 2>/dev/null | grep '^|'
+  say "idle live streams: memory and CPU per stream, and the load beside 10,000 of them"
+  cargo build --locked --release -p server --examples
+  # Each stream is a socket on both ends.
+  (ulimit -n "$(ulimit -Hn)" && target/release/examples/load_bench --streams 10000)
 fi
 if run signin; then
   say "sign-in tracking cost"

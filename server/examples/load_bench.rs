@@ -38,6 +38,11 @@ struct Args {
     smoke: bool,
     /// Load only the servers named here, `|` between names (to profile one, or compare two side by side).
     only: Option<String>,
+    /// Instead of the comparison: hold this many idle live streams open on our layer (SQLite), and measure what
+    /// they cost and the load's throughput beside them.
+    streams: Option<usize>,
+    /// How long the streams are left idle while their CPU is measured.
+    idle: Duration,
 }
 
 fn args() -> Args {
@@ -50,6 +55,8 @@ fn args() -> Args {
         baseline: None,
         smoke: false,
         only: None,
+        streams: None,
+        idle: Duration::from_secs(45),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -63,6 +70,8 @@ fn args() -> Args {
             "--no-postgres" => args.postgres = None,
             "--baseline" => args.baseline = Some(PathBuf::from(value())),
             "--only" => args.only = Some(value()),
+            "--streams" => args.streams = Some(value().parse().expect("--streams n")),
+            "--idle" => args.idle = Duration::from_secs_f64(value().parse().expect("--idle seconds")),
             "--smoke" => {
                 args.smoke = true;
                 args.duration = Duration::from_millis(600);
@@ -384,6 +393,9 @@ fn median(mut xs: Vec<f64>) -> f64 {
 async fn main() {
     let args = args();
     let target_bin = example("load_target");
+    if let Some(streams) = args.streams {
+        return streams_bench(&args, streams, target_bin).await;
+    }
     let run_id = std::process::id();
     let file = |name: &str| std::env::temp_dir().join(format!("load-{run_id}-{name}.db")).display().to_string();
     let (ours_file, tower_file) = (file("ours"), file("tower"));
@@ -551,7 +563,7 @@ async fn main() {
     drop(others);
     drop(targets);
     for file in [&ours_file, &tower_file] {
-        for suffix in ["", "-wal", "-shm", "-endings"] {
+        for suffix in ["", "-wal", "-shm", "-endings", "-changes"] {
             let _ = std::fs::remove_file(format!("{file}{suffix}"));
         }
     }
@@ -566,4 +578,114 @@ async fn main() {
         eprintln!("FAILED: {}", failures.join("; "));
         std::process::exit(1);
     }
+}
+
+/// Resident memory (bytes) and CPU time used so far (seconds) of a process, from `/proc`.
+fn usage(pid: u32) -> (u64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    let rss_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmRSS");
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("process stat");
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat").1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // Linux reports CPU time in clock ticks of 1/100 s on every platform this runs on.
+    (rss_kb * 1024, ticks as f64 / 100.0)
+}
+
+/// One idle live stream: the request sent with a user's cookie, and its first event read.
+async fn open_stream(addr: SocketAddr, cookie: String) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let req = format!(
+        "GET /api/sessions/live HTTP/1.1\r\nhost: {addr}\r\ncookie: {cookie}\r\naccept: text/event-stream\r\n\r\n"
+    );
+    stream.write_all(req.as_bytes()).await.expect("request");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("event: ready") {
+        let n = stream.read(&mut buf).await.expect("read");
+        assert!(n > 0, "stream closed before it was ready: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&seen).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&seen));
+    stream
+}
+
+/// What idle live streams cost the server: memory and CPU per stream, and the load's throughput beside them.
+async fn streams_bench(args: &Args, streams: usize, target_bin: PathBuf) {
+    let file = std::env::temp_dir().join(format!("load-{}-live.db", std::process::id())).display().to_string();
+    let users = args.users.max(streams);
+    let started = Instant::now();
+    let target = start("our layer, SQLite", target_bin, &["--db", "sqlite", "--file", &file], users).await;
+    eprintln!("{users} users signed in in {:.1} s", started.elapsed().as_secs_f64());
+    let pid = target.child.id();
+    let rounds = |label: &'static str| {
+        let target = &target;
+        async move {
+            let mut rps = Vec::new();
+            for round in 0..args.rounds {
+                let run = load(target, args.connections, args.duration, None).await;
+                assert_eq!((run.signed_out, run.other, run.wrong_user), (0, 0, 0), "{label}: wrong answers");
+                eprintln!("{label}, round {}: {:.0} req/s, p99 {} µs", round + 1, run.rps(), run.percentile(0.99));
+                rps.push(run.rps());
+            }
+            median(rps)
+        }
+    };
+    let without = rounds("no streams").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (rss_before, _) = usage(pid);
+
+    let opened = Instant::now();
+    let mut open = Vec::with_capacity(streams);
+    for chunk in target.cookies[..streams].chunks(200) {
+        let batch: Vec<_> = chunk.iter().map(|cookie| tokio::spawn(open_stream(target.addr, cookie.clone()))).collect();
+        for opening in batch {
+            open.push(opening.await.expect("opening a stream"));
+        }
+    }
+    eprintln!("{streams} streams open in {:.1} s", opened.elapsed().as_secs_f64());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (rss_open, cpu_0) = usage(pid);
+    tokio::time::sleep(args.idle).await;
+    let (rss_idle, cpu_1) = usage(pid);
+    let with = rounds("streams open").await;
+    // Every stream is still open (the load did not push any out): a read would block, not return 0.
+    let mut closed = 0;
+    for stream in &open {
+        let mut buf = [0u8; 256];
+        if let Ok(0) = stream.try_read(&mut buf) {
+            closed += 1;
+        }
+    }
+    drop(open);
+    drop(target);
+    for suffix in ["", "-wal", "-shm", "-endings", "-changes"] {
+        let _ = std::fs::remove_file(format!("{file}{suffix}"));
+    }
+
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let per = (rss_open.max(rss_idle) - rss_before) as f64 / streams as f64 / 1024.0;
+    let cpu = (cpu_1 - cpu_0) / args.idle.as_secs_f64() * 100.0;
+    println!("\n| idle live streams | value |\n|---|---|");
+    println!("| streams held open | {streams} ({closed} closed by the end) |");
+    println!(
+        "| server memory before / open / after {:.0} s idle | {:.1} / {:.1} / {:.1} MiB |",
+        args.idle.as_secs_f64(),
+        mib(rss_before),
+        mib(rss_open),
+        mib(rss_idle)
+    );
+    println!("| memory per stream | {per:.1} KiB |");
+    println!("| server CPU while they idle (heartbeats every 20 s) | {cpu:.2}% of one core |");
+    println!(
+        "| load, {} connections: requests/s without streams / with them | {without:.0} / {with:.0} ({:+.1}%) |",
+        args.connections,
+        (with / without - 1.0) * 100.0
+    );
+    assert_eq!(closed, 0, "streams were closed under load");
 }

@@ -519,3 +519,70 @@ async fn a_device_logged_out_elsewhere_learns_why_on_its_next_page() {
     let forged = server.send(Call::get("/settings/sessions").cookie("session=forged").from(client(3))).await;
     assert_eq!(forged.header("location"), Some("/signin?next=/settings/sessions"), "{forged:?}");
 }
+
+/// Opens a live stream with `cookie` from `from` and reads its answer's head and first event (or the refusal).
+async fn open_stream(
+    server: &Server,
+    cookie: &str,
+    from: std::net::Ipv4Addr,
+    site: &str,
+) -> (u16, tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(std::net::SocketAddr::from((from, 0))).unwrap();
+    let mut stream = socket.connect(server.addr.parse().unwrap()).await.unwrap();
+    let req = format!(
+        "GET /api/sessions/live HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nAccept: text/event-stream\r\nSec-Fetch-Site: {site}\r\n\r\n",
+        server.addr
+    );
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        let text = String::from_utf8_lossy(&seen);
+        if text.contains("\r\n\r\n") && (!text.starts_with("HTTP/1.1 200") || text.contains("event: ready")) {
+            break;
+        }
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf)).await.unwrap().unwrap();
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&seen).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, stream)
+}
+
+#[tokio::test]
+async fn a_stolen_cookie_cannot_hold_open_streams_beyond_the_caps_nor_another_site_open_one() {
+    let server = start(&[]).await;
+    let victim = server.sign_up("vic@example.com", PASSWORD, client(1)).await;
+    let bystander = server.sign_up("bea@example.com", PASSWORD, client(2)).await;
+    // A sibling site (another port or subdomain) rides on the cookie: refused.
+    for site in ["cross-site", "same-site"] {
+        assert_eq!(open_stream(&server, &victim, client(3), site).await.0, 403, "{site}");
+    }
+    // A thief with the cookie opens streams from a hundred addresses: four are held (a session's cap), every other
+    // is refused at once, and the server holds nothing more for them.
+    let (_, rss_before) = server.memory_mib();
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for n in 0..100 {
+        let (status, stream) = open_stream(&server, &victim, client(100 + n), "same-origin").await;
+        match status {
+            200 => held.push(stream),
+            429 => refused += 1,
+            other => panic!("stream {n}: {other}"),
+        }
+    }
+    assert_eq!((held.len(), refused), (4, 96));
+    let (_, rss_after) = server.memory_mib();
+    assert!(rss_after < rss_before + 20, "memory grew from {rss_before} to {rss_after} MiB");
+    // Another account is not affected.
+    assert_eq!(open_stream(&server, &bystander, client(2), "same-origin").await.0, 200);
+    // Closed, their places are free again.
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(open_stream(&server, &victim, client(1), "same-origin").await.0, 200);
+}
