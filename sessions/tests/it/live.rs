@@ -277,6 +277,23 @@ mod stream {
     }
 
     #[tokio::test]
+    async fn a_new_sign_in_is_named_in_the_pages_language() {
+        let h = harness_with(|c| c).await;
+        let app = app(&h.sessions);
+        let watched = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+        let res = open(&app, &pair(&watched.cookies), &[("accept-language", "es-ES,es;q=0.9")]).await;
+        let reader = tokio::spawn(read_until(res, "event: devices"));
+        settle().await;
+        let new = h.sessions.sign_in("u1", &pw(), &meta(CHROME_MAC)).await.unwrap();
+        let text = reader.await.unwrap();
+        let line = text.lines().skip_while(|l| *l != "event: devices").nth(1).unwrap_or_default().to_owned();
+        let data: serde_json::Value = serde_json::from_str(line.trim_start_matches("data: ")).expect(&text);
+        assert_eq!(data["signed_in"][0]["id"], new.session_id.as_str());
+        assert_eq!(data["signed_in"][0]["name"], "Chrome 137 en macOS");
+        assert_eq!(data["ended"], serde_json::json!([]));
+    }
+
+    #[tokio::test]
     async fn an_ended_or_missing_session_is_told_once_and_a_tampered_one_too() {
         let h = harness_with(|c| c).await;
         let app = app(&h.sessions);

@@ -1,6 +1,7 @@
 //! The page's end of live push: a Server-Sent Events stream at [`Config::live_path`](crate::engine::Config::live_path),
 //! answered by the layer with the request's own session cookie. It carries event names and small JSON bodies, never a
-//! token: `ended` (then it closes), `devices`, `history`.
+//! token: `ended` (then it closes) with the reason, `devices` with the new sign-ins (id, name, place) and the ended
+//! ids, `history`.
 
 use std::time::Duration;
 
@@ -45,8 +46,15 @@ pub(crate) fn respond<B>(
             return res;
         }
     };
+    // New sign-ins are named in the page's language.
+    let i18n = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::i18n::I18n::from_accept_language)
+        .unwrap_or_default();
     let hello = Event::default().event("ready").retry(RETRY).data("{}");
-    let events = futures::stream::unfold(Some((follow, Some(hello))), |state| async move {
+    let events = futures::stream::unfold(Some((follow, Some(hello))), move |state| async move {
         let (mut follow, hello) = state?;
         if let Some(hello) = hello {
             return Some((Ok::<_, std::convert::Infallible>(hello), Some((follow, None))));
@@ -56,7 +64,7 @@ pub(crate) fn respond<B>(
             LiveEvent::Ended { .. } => None,
             _ => Some((follow, None)),
         };
-        Some((Ok(to_sse(&event)), next))
+        Some((Ok(to_sse(&event, i18n)), next))
     });
     finish(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)).into_response())
 }
@@ -72,11 +80,24 @@ fn ended_json(reason: &str) -> String {
     serde_json::json!({ "reason": reason }).to_string()
 }
 
-fn to_sse(event: &LiveEvent) -> Event {
+/// `devices` names each new sign-in ("Firefox 139 on Windows") and its place as stored ("London, United Kingdom"),
+/// for a host's own script; the devices list reads its rows again, worded on the server.
+fn to_sse(event: &LiveEvent, i18n: crate::i18n::I18n) -> Event {
     match event {
         LiveEvent::Ended { reason } => Event::default().event("ended").data(ended_json(reason)),
         LiveEvent::Devices { signed_in, ended } => {
-            let signed_in: Vec<_> = signed_in.iter().map(|r| &r.id).collect();
+            let signed_in: Vec<_> = signed_in
+                .iter()
+                .map(|r| {
+                    let place =
+                        crate::data::PlaceView::new(r.country_code.clone(), r.city.clone(), r.country_name.clone());
+                    serde_json::json!({
+                        "id": r.id,
+                        "name": crate::ui::device_name(i18n, &crate::context::session_device(r)),
+                        "place": place.map(|p| p.label),
+                    })
+                })
+                .collect();
             Event::default()
                 .event("devices")
                 .data(serde_json::json!({ "signed_in": signed_in, "ended": ended }).to_string())
