@@ -70,7 +70,10 @@ for (const js of [true, false]) {
       await expect(a.getByRole("status")).toHaveText("The device has been logged out.");
     }
 
-    // B's very next request is signed out, and the host's own guard sends it to its login page.
+    // Hydrated, B's page (open on the section since it logged in) goes to the host's login page by itself: the
+    // section brought live push with it. Either way B's very next request is signed out, and the host's own guard
+    // sends it to its login page.
+    if (js) await expect(b).toHaveURL(/\/login$/, { timeout: 2_000 });
     await b.goto("/account/security");
     await expect(b).toHaveURL(/\/login$/);
 

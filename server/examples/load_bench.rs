@@ -615,8 +615,54 @@ async fn open_stream(addr: SocketAddr, cookie: String) -> tokio::net::TcpStream 
     stream
 }
 
+/// One idle keep-alive connection after a signed-in request: what any open tab's connection costs, for comparison.
+async fn open_idle(addr: SocketAddr, cookie: String) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let req = format!("GET / HTTP/1.1\r\nhost: {addr}\r\ncookie: {cookie}\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.expect("request");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("ok user-") {
+        let n = stream.read(&mut buf).await.expect("read");
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    stream
+}
+
+/// The server's resident memory per connection once `count` connections are held open by `open`.
+async fn memory_per<F, Fut>(target: &Target, count: usize, open: F) -> (f64, Vec<tokio::net::TcpStream>)
+where
+    F: Fn(SocketAddr, String) -> Fut,
+    Fut: std::future::Future<Output = tokio::net::TcpStream> + Send + 'static,
+{
+    let pid = target.child.id();
+    let (before, _) = usage(pid);
+    let mut held = Vec::with_capacity(count);
+    for chunk in target.cookies[..count].chunks(200) {
+        let batch: Vec<_> = chunk.iter().map(|cookie| tokio::spawn(open(target.addr, cookie.clone()))).collect();
+        for opening in batch {
+            held.push(opening.await.expect("opening a connection"));
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (after, _) = usage(pid);
+    ((after.saturating_sub(before)) as f64 / count as f64 / 1024.0, held)
+}
+
 /// What idle live streams cost the server: memory and CPU per stream, and the load's throughput beside them.
 async fn streams_bench(args: &Args, streams: usize, target_bin: PathBuf) {
+    // For comparison, a server of its own holding as many idle keep-alive connections (no stream).
+    let plain_file = std::env::temp_dir().join(format!("load-{}-plain.db", std::process::id())).display().to_string();
+    let plain = start("plain", target_bin.clone(), &["--db", "sqlite", "--file", &plain_file], streams).await;
+    let (keep_alive, held) = memory_per(&plain, streams, open_idle).await;
+    drop(held);
+    drop(plain);
+    for suffix in ["", "-wal", "-shm", "-endings", "-changes"] {
+        let _ = std::fs::remove_file(format!("{plain_file}{suffix}"));
+    }
+
     let file = std::env::temp_dir().join(format!("load-{}-live.db", std::process::id())).display().to_string();
     let users = args.users.max(streams);
     let started = Instant::now();
@@ -681,6 +727,9 @@ async fn streams_bench(args: &Args, streams: usize, target_bin: PathBuf) {
         mib(rss_idle)
     );
     println!("| memory per stream | {per:.1} KiB |");
+    println!(
+        "| memory per idle keep-alive connection, no stream (another server, for comparison) | {keep_alive:.1} KiB |"
+    );
     println!("| server CPU while they idle (heartbeats every 20 s) | {cpu:.2}% of one core |");
     println!(
         "| load, {} connections: requests/s without streams / with them | {without:.0} / {with:.0} ({:+.1}%) |",

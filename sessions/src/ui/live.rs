@@ -75,6 +75,8 @@ mod browser {
     /// The page a tab loaded again because its session ended. Loading it again did not lead elsewhere (a host
     /// placed the stream on a page a signed-out person can see), so it must not load again: no loop.
     const RELOADED: &str = "sessions-live-reloaded";
+    /// How long a tab that signed itself out has to leave before it is sent to the sign-in page anyway.
+    const OWN_LOGOUT_MS: i32 = 500;
 
     struct Live {
         url: String,
@@ -169,16 +171,28 @@ mod browser {
             }),
         );
         let state = live.clone();
-        on(
-            "ended",
-            Box::new(move || {
-                state.borrow_mut().ended = true;
-                close(&state);
-                if !state.borrow().reloaded {
-                    reload();
-                }
-            }),
-        );
+        let on_ended = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            state.borrow_mut().ended = true;
+            close(&state);
+            if state.borrow().reloaded {
+                return;
+            }
+            // Signed out from this very browser (this tab's own Sign out, or another tab's): this tab's own
+            // navigation, if it made one, is let go first.
+            let own = event.data().as_string().is_some_and(|data| data.contains("\"logout\""));
+            if own {
+                let later = Closure::<dyn Fn()>::new(reload);
+                let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+                    later.as_ref().unchecked_ref(),
+                    OWN_LOGOUT_MS,
+                );
+                later.forget();
+            } else {
+                reload();
+            }
+        });
+        let _ = source.add_event_listener_with_callback("ended", on_ended.as_ref().unchecked_ref());
+        on_ended.forget();
         on("devices", Box::new(|| dispatch(super::DEVICES_EVENT)));
         on("history", Box::new(|| dispatch(super::HISTORY_EVENT)));
         let state = live.clone();
