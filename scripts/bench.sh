@@ -66,7 +66,7 @@ if run live; then
   say "idle live streams: memory and CPU per stream, and the load beside 10,000 of them"
   cargo build --locked --release -p server --examples
   # Each stream is a socket on both ends.
-  (ulimit -n "$(ulimit -Hn)" && target/release/examples/load_bench --streams 10000)
+  (ulimit -n "$(ulimit -Hn)" && target/release/examples/load_bench --streams 10000 --rounds 5)
 fi
 if run signin; then
   say "sign-in tracking cost"
