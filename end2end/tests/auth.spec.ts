@@ -82,6 +82,8 @@ test("server functions answer 401 when signed out, and a tampered cookie is sign
   const email = uniqueEmail();
   const page = await device(browser, UA.chromeMac);
   await signUp(page, email);
+  // Its live stream is open on the genuine cookie (opened with the forged one, it would load the page again itself).
+  await expect(page.locator("html[data-sessions-live=open]")).toHaveCount(1);
   const context = page.context();
   const [cookie] = (await context.cookies()).filter((c) => c.name === "session");
   expect(cookie.httpOnly).toBe(true);

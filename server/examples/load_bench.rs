@@ -715,7 +715,8 @@ async fn streams_bench(args: &Args, streams: usize, target_bin: PathBuf) {
     }
 
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-    let per = (rss_open.max(rss_idle) - rss_before) as f64 / streams as f64 / 1024.0;
+    // Signed: with a handful of streams (the smoke run) the allocator may hand memory back meanwhile.
+    let per = (rss_open.max(rss_idle) as f64 - rss_before as f64) / streams as f64 / 1024.0;
     let cpu = (cpu_1 - cpu_0) / args.idle.as_secs_f64() * 100.0;
     println!("\n| idle live streams | value |\n|---|---|");
     println!("| streams held open | {streams} ({closed} closed by the end) |");

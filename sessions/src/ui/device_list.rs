@@ -181,7 +181,7 @@ pub(super) fn DeviceList(
     };
     #[cfg(feature = "hydrate")]
     {
-        let refreshing = StoredValue::new(false);
+        let refreshing = StoredValue::new(Refreshing::No);
         super::live::on_document(super::live::DEVICES_EVENT, move || {
             refresh_rows(rows, heard, state, detail_href.clone(), refreshing);
         });
@@ -626,23 +626,37 @@ pub(super) fn reload() {
     }
 }
 
+/// Whether the rows are being read again, and whether they must be once more after that.
+#[cfg(feature = "hydrate")]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refreshing {
+    No,
+    Yes,
+    Again,
+}
+
 /// Reads the rows again (worded on the server, like the first ones) and says what changed. A refresh asked for
-/// while one is under way is folded into it.
+/// while one is under way runs again once it is over.
 #[cfg(feature = "hydrate")]
 fn refresh_rows(
     rows: RwSignal<Vec<Row>>,
     heard: RwSignal<String>,
     state: ListState,
     detail_href: Option<String>,
-    refreshing: StoredValue<bool>,
+    refreshing: StoredValue<Refreshing>,
 ) {
-    if refreshing.get_value() {
-        return;
+    // One read at a time; a refresh asked for meanwhile runs once it is over.
+    match refreshing.get_value() {
+        Refreshing::No => refreshing.set_value(Refreshing::Yes),
+        Refreshing::Yes | Refreshing::Again => return refreshing.set_value(Refreshing::Again),
     }
-    refreshing.set_value(true);
     leptos::task::spawn_local(async move {
-        let fresh = super::devices::device_rows(detail_href).await;
-        refreshing.set_value(false);
+        let fresh = super::devices::device_rows(detail_href.clone()).await;
+        let again = refreshing.get_value() == Refreshing::Again;
+        refreshing.set_value(Refreshing::No);
+        if again {
+            refresh_rows(rows, heard, state, detail_href, refreshing);
+        }
         match fresh {
             Ok(fresh) => {
                 // This page's own logouts were announced already.

@@ -93,7 +93,8 @@ pub fn DevicesSection(
                 }}
             </Transition>
             <RecentHistory limit=10 see_all=history_href refresh=changes.0.into()/>
-            <super::live_trail::LiveTrail heard_text=i18n.t("live-history-updated")/>
+            // Each island alone in its element (see above).
+            <div class="sessions-live-trail"><super::live_trail::LiveTrail heard_text=i18n.t("live-history-updated")/></div>
             <super::LiveUpdates/>
         </section>
     }

@@ -39,7 +39,10 @@ pub fn LoginHistory(
     let i18n = use_i18n();
     let page =
         move || use_query_map().read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).clamp(1, 10_000);
-    let history = Resource::new(page, |page| login_history(page - 1, None));
+    // Bumped by the live stream when the whole page is hydrated (in islands mode the list is replaced instead).
+    let changes = super::device_list::Changes(RwSignal::new(0));
+    provide_context(changes);
+    let history = Resource::new(move || (page(), changes.0.get()), |(page, _)| login_history(page - 1, None));
     view! {
         <section class="sessions-history" aria-labelledby="sessions-history-title">
             <header class="sessions-header">
@@ -68,7 +71,7 @@ pub fn LoginHistory(
             </Transition>
             {back.map(|href| view! { <p class="sessions-back"><a href=href>{i18n.t("history-back")}</a></p> })}
         </section>
-        <super::live_trail::LiveTrail heard_text=i18n.t("live-history-updated")/>
+        <div class="sessions-live-trail"><super::live_trail::LiveTrail heard_text=i18n.t("live-history-updated")/></div>
         <super::LiveUpdates/>
     }
 }

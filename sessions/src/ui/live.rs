@@ -33,14 +33,33 @@ pub fn LiveUpdates(
     #[prop(optional, into)]
     path: Option<String>,
 ) -> impl IntoView {
-    let url = path.unwrap_or_else(|| DEFAULT_LIVE_PATH.to_owned());
+    // Rendered on the server, where the engine's configuration says the path (or that streams are off: no URL).
+    let url = path.or_else(configured_path).unwrap_or_else(|| DEFAULT_LIVE_PATH.to_owned());
     view! { <div class="sessions-live" hidden><LiveStream url/></div> }
+}
+
+/// The engine's [`Config::live_path`](crate::engine::Config::live_path) for this request: `Some("")` when streams are
+/// off, `None` where there is no engine to ask (the browser).
+fn configured_path() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let sessions = use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<crate::engine::Sessions>().cloned())
+            .or_else(use_context::<crate::engine::Sessions>)?;
+        Some(sessions.config().live_stream_path().unwrap_or_default().to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
 }
 
 #[island]
 fn LiveStream(url: String) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| browser::start(url.clone()));
+    Effect::new(move |_| {
+        if !url.is_empty() {
+            browser::start(url.clone());
+        }
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
 }
@@ -160,12 +179,15 @@ mod browser {
             "ready",
             Box::new(move || {
                 let mut live = state.borrow_mut();
-                // Back after a gap: what changed meanwhile was not pushed, so the lists look again.
+                // Back after a gap: what changed meanwhile was not pushed, so the lists look again. The first time,
+                // the devices list looks once too: a sign-in between the page's render and this moment was not.
+                dispatch(super::DEVICES_EVENT);
                 if live.opened {
-                    dispatch(super::DEVICES_EVENT);
                     dispatch(super::HISTORY_EVENT);
                 }
                 live.opened = true;
+                // A live session's stream: a later ending is this page's to act on, whatever led here.
+                live.reloaded = false;
                 live.retry_ms = FIRST_RETRY_MS;
                 mark("open");
             }),

@@ -16,9 +16,13 @@ pub(super) fn LiveTrail(
     let heard = RwSignal::new(String::new());
     #[cfg(feature = "hydrate")]
     {
-        let busy = StoredValue::new(false);
-        super::live::on_document(super::live::HISTORY_EVENT, move || {
-            browser::refresh(heard, heard_text.clone(), busy);
+        // Hydrating the whole page, the lists are the host's reactive components: they are asked to read again.
+        // In islands mode this island has no such context, and the lists are plain HTML it may replace.
+        let changes = use_context::<super::device_list::Changes>();
+        let busy = StoredValue::new(super::device_list::Refreshing::No);
+        super::live::on_document(super::live::HISTORY_EVENT, move || match changes {
+            Some(changes) => changes.0.update(|n| *n += 1),
+            None => browser::refresh(heard, heard_text.clone(), busy),
         });
     }
     #[cfg(not(feature = "hydrate"))]
@@ -31,23 +35,33 @@ mod browser {
     use leptos::prelude::*;
     use leptos::wasm_bindgen::JsCast;
 
+    use super::super::device_list::Refreshing;
+
     const SECTIONS: &str = "section.sessions-history, section.sessions-recent";
     const LIST: &str = ":scope > ol.sessions-events, :scope > p.sessions-empty";
 
-    pub(super) fn refresh(heard: RwSignal<String>, text: String, busy: StoredValue<bool>) {
+    pub(super) fn refresh(heard: RwSignal<String>, text: String, busy: StoredValue<Refreshing>) {
         // An older page keeps what its reader is reading; only the first shows new entries.
         let search = window().location().search().unwrap_or_default();
         let page = web_sys::UrlSearchParams::new_with_str(&search).ok().and_then(|q| q.get("page"));
-        if page.is_some_and(|p| p != "1") || busy.get_value() {
+        if page.is_some_and(|p| p != "1") {
             return;
         }
-        busy.set_value(true);
+        // One read at a time; news that arrives meanwhile is read once it is over.
+        match busy.get_value() {
+            Refreshing::No => busy.set_value(Refreshing::Yes),
+            Refreshing::Yes | Refreshing::Again => return busy.set_value(Refreshing::Again),
+        }
         leptos::task::spawn_local(async move {
             let changed = replace_lists().await.unwrap_or(false);
-            busy.set_value(false);
+            let again = busy.get_value() == Refreshing::Again;
+            busy.set_value(Refreshing::No);
             if changed {
                 super::super::local_time::rewrite();
-                heard.set(text);
+                heard.set(text.clone());
+            }
+            if again {
+                refresh(heard, text, busy);
             }
         });
     }

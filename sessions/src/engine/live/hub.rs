@@ -20,7 +20,7 @@ pub(crate) const ACTIVITY: Duration = Duration::from_secs(30);
 /// Changes within this time are answered by one read.
 const SETTLE: Duration = Duration::from_millis(15);
 /// After a failed read: an outage must not sign anybody out, so the followers wait for the store.
-const RETRY: Duration = Duration::from_secs(2);
+pub(crate) const RETRY: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 pub(crate) struct Hub {
@@ -142,7 +142,7 @@ impl Hub {
         let mut users = self.lock();
         let followed = users.get_mut(user)?;
         if history {
-            followed.followers.retain(|f| send(&f.tx, Message::Event(LiveEvent::History)));
+            self.keep(followed, |f| send(&f.tx, Message::Event(LiveEvent::History)));
         }
         if followed.refreshing {
             followed.again = true;
@@ -155,8 +155,15 @@ impl Hub {
     /// Tells `user`'s followers that their trail grew: it needs no read.
     pub(crate) fn history(&self, user: &str) {
         if let Some(followed) = self.lock().get_mut(user) {
-            followed.followers.retain(|f| send(&f.tx, Message::Event(LiveEvent::History)));
+            self.keep(followed, |f| send(&f.tx, Message::Event(LiveEvent::History)));
         }
+    }
+
+    /// Keeps the followers `keep` accepts and lets the others go, counting them out of the total.
+    fn keep(&self, followed: &mut Followed, keep: impl FnMut(&Follower) -> bool) {
+        let before = followed.followers.len();
+        followed.followers.retain(keep);
+        self.total.fetch_sub(before - followed.followers.len(), Ordering::SeqCst);
     }
 
     pub(crate) fn followed(&self) -> Vec<Arc<str>> {
@@ -187,8 +194,10 @@ pub(crate) async fn refresh(sessions: Sessions, user: Arc<str>) {
                 return;
             }
         }
+        // Followers that start after this read began are judged by the next one: their session may be newer.
+        let first_unjudged = sessions.hub().next_key.load(Ordering::SeqCst);
         match sessions.registry().list_live(&user).await {
-            Ok(rows) => tell(&sessions, &user, rows).await,
+            Ok(rows) => tell(&sessions, &user, rows, first_unjudged).await,
             Err(err) => {
                 tracing::warn!(error = %err, "live push cannot read the user's sessions; retrying");
                 tokio::time::sleep(RETRY).await;
@@ -210,7 +219,7 @@ pub(crate) async fn refresh(sessions: Sessions, user: Arc<str>) {
 }
 
 /// Compares the rows with the last look and tells each follower.
-async fn tell(sessions: &Sessions, user: &Arc<str>, rows: Vec<crate::engine::SessionRecord>) {
+async fn tell(sessions: &Sessions, user: &Arc<str>, rows: Vec<crate::engine::SessionRecord>, first_unjudged: u64) {
     let timeouts = sessions.config().idle_timeout.is_some() || sessions.config().absolute_timeout.is_some();
     let gone = {
         let mut users = sessions.hub().lock();
@@ -235,8 +244,10 @@ async fn tell(sessions: &Sessions, user: &Arc<str>, rows: Vec<crate::engine::Ses
         });
         followed.known = Some(now);
         let mut gone = Vec::new();
-        let before = followed.followers.len();
-        followed.followers.retain(|f| match rows.iter().find(|r| *r.id == *f.session) {
+        let hub = sessions.hub();
+        hub.keep(followed, |f| match rows.iter().find(|r| *r.id == *f.session) {
+            // Registered after the read began (it is read again for it): only what is certain is said.
+            None if f.key >= first_unjudged => true,
             Some(row) => {
                 let told = devices.as_ref().is_none_or(|d| send(&f.tx, Message::Event(d.clone())));
                 let timed = !timeouts
@@ -254,7 +265,6 @@ async fn tell(sessions: &Sessions, user: &Arc<str>, rows: Vec<crate::engine::Ses
                 false
             }
         });
-        sessions.hub().total.fetch_sub(before - followed.followers.len(), Ordering::SeqCst);
         gone
     };
     for (session, tx) in gone {

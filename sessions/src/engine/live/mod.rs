@@ -102,9 +102,12 @@ impl Follow {
                 Some(deadline) => tokio::select! {
                     message = self.rx.recv() => message,
                     () = tokio::time::sleep_until(deadline) => {
-                        self.deadline = None;
-                        // Ending it is a stored change like any other: the hub tells this follower.
-                        self.sessions.expire_if_idle(&self.session).await;
+                        // Ending it is a stored change like any other: the hub tells this follower. Unable to look
+                        // (the store is down), it looks again shortly.
+                        self.deadline = match self.sessions.expire_if_idle(&self.session).await {
+                            true => None,
+                            false => Some(tokio::time::Instant::now() + hub::RETRY),
+                        };
                         continue;
                     }
                 },
@@ -231,10 +234,11 @@ impl Sessions {
         Some(tokio::time::Instant::now() + wait + Duration::from_millis(50))
     }
 
-    /// Ends the session if it has timed out (a followed session nobody uses still expires on time).
-    async fn expire_if_idle(&self, session: &CurrentSession) {
-        let Ok(rows) = self.registry().list_live(&session.user_id).await else { return };
-        let Some(row) = rows.into_iter().find(|r| *r.id == *session.id) else { return };
+    /// Ends the session if it has timed out (a followed session nobody uses still expires on time). False when the
+    /// store could not be asked.
+    async fn expire_if_idle(&self, session: &CurrentSession) -> bool {
+        let Ok(rows) = self.registry().list_live(&session.user_id).await else { return false };
+        let Some(row) = rows.into_iter().find(|r| *r.id == *session.id) else { return true };
         let now = self.now();
         let live = super::store::LiveSession {
             id: session.id.clone(),
@@ -242,9 +246,14 @@ impl Sessions {
             created_at: row.created_at.unwrap_or(now),
             last_seen_at: row.last_seen_at.unwrap_or(now),
         };
-        if self.expire_if_due(&live, now).await == Some(false) {
-            // Used meanwhile: the next look is at its new limit.
-            self.live_changed(&session.user_id, false);
+        match self.expire_if_due(&live, now).await {
+            Some(true) => true,
+            Some(false) => {
+                // Used meanwhile: the next look is at its new limit.
+                self.live_changed(&session.user_id, false);
+                true
+            }
+            None => false,
         }
     }
 }

@@ -1,6 +1,10 @@
-//! How SQLite processes sharing a database file tell each other's live push which users changed: every write that
-//! changes a user's sessions or trail appends the user's id (a JSON string on a line; `*` for "perhaps anyone") to
-//! `<database>-changes`, and each process following users reads what was appended, ten times a second.
+//! How SQLite processes sharing a database file tell each other's live push which users changed: every sign-in,
+//! ending and trail entry appends the user's id (a JSON string on a line; `*` for "perhaps anyone") to
+//! `<database>-changes`, and each process following users reads what was appended, ten times a second. (A place the
+//! geolocation worker fills in is not announced: another process's open page shows it with its next activity read.)
+//!
+//! A reader that misses both a start-over and more than its offset's worth of new lines between two polls (64 KiB of
+//! changes within 100 ms) misses those lines; it never misses a start-over it can see.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
