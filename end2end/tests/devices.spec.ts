@@ -39,7 +39,7 @@ test("two browsers see each other, one logs the other out, and sign-out-others c
   await expect(devices(a)).toHaveCount(1);
   await expect(a.getByRole("button", { name: "Sign out of all other sessions" })).toHaveCount(0);
 
-  await c.goto("/");
+  // C's open tab goes to the sign-in page by itself.
   await expect(c).toHaveURL(/\/signin/);
   // A is still signed in.
   await a.goto("/");

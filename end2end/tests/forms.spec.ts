@@ -1,5 +1,18 @@
 import { Browser, Page } from "@playwright/test";
-import { device, devices, expect, hydrated, openDevices, PASSWORD, signIn, signUp, test, UA, uniqueEmail } from "./helpers";
+import {
+  device,
+  devices,
+  expect,
+  hydrated,
+  openDevices,
+  PASSWORD,
+  signedOut,
+  signIn,
+  signUp,
+  test,
+  UA,
+  uniqueEmail,
+} from "./helpers";
 
 // Every form answers a browser's plain post (JavaScript off, or not loaded yet on a slow phone) with a page: the
 // form again with its message and the typed email, never a bare JSON body.
@@ -95,8 +108,7 @@ test("without JavaScript, a logout after the confirm window goes through the con
   await expect(a.getByRole("status")).toHaveText("The device has been logged out.");
   await expect(devices(a)).toHaveCount(1);
   await expect(a.getByRole("group", { name: "Password confirmed. Finish what you started:" })).toHaveCount(0);
-  await b.goto("/");
-  await expect(b).toHaveURL(/\/signin/);
+  await signedOut(b);
 });
 
 test("with the keyboard only, sign-out-others after the confirm window is carried through the confirm page", async ({
@@ -134,8 +146,7 @@ test("with the keyboard only, sign-out-others after the confirm window is carrie
   await a.keyboard.press("Enter");
   await expect(a.getByRole("status")).toHaveText("One other session has been signed out.");
   await expect(devices(a)).toHaveCount(1);
-  await b.goto("/");
-  await expect(b).toHaveURL(/\/signin/);
+  await signedOut(b);
 });
 
 test("without JavaScript, the password form's errors come back as the page and a change empties it", async ({

@@ -95,3 +95,17 @@ export async function openDevices(page: Page, js = true) {
 export function devices(page: Page) {
   return page.locator("li.sessions-device:visible");
 }
+
+/**
+ * After its session was ended elsewhere: a tab with a live stream goes to the sign-in page by itself (well within a
+ * second), one without (no JavaScript) on its next visit. Either way it ends up signed out, and the test never races
+ * the tab's own reload with a navigation of its own.
+ */
+export async function signedOut(page: Page) {
+  const left = await page.waitForURL(/\/signin/, { timeout: 5_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!left) await page.goto("/");
+  await expect(page).toHaveURL(/\/signin/);
+}

@@ -1,4 +1,17 @@
-import { device, devices, expect, hydrated, openDevices, PASSWORD, signIn, signUp, test, UA, uniqueEmail } from "./helpers";
+import {
+  device,
+  devices,
+  expect,
+  hydrated,
+  openDevices,
+  PASSWORD,
+  signedOut,
+  signIn,
+  signUp,
+  test,
+  UA,
+  uniqueEmail,
+} from "./helpers";
 
 test("changing the password signs out every other device and keeps this one with a fresh token", async ({ browser }) => {
   const email = uniqueEmail();
@@ -23,8 +36,7 @@ test("changing the password signs out every other device and keeps this one with
 
   const after = (await a.context().cookies()).find((c) => c.name === "session")!.value;
   expect(after).not.toBe(before);
-  await b.goto("/");
-  await expect(b).toHaveURL(/\/signin/);
+  await signedOut(b);
   await a.goto("/");
   await expect(a.locator(".signed-in-as")).toContainText(email);
 });
@@ -58,8 +70,7 @@ test("logging out a device after the sudo window asks for the password first", a
   await expect(dialog).toBeHidden();
   await expect(a.getByRole("status")).toHaveText("Firefox 139 on Windows has been logged out.");
   await expect(devices(a)).toHaveCount(1);
-  await b.goto("/");
-  await expect(b).toHaveURL(/\/signin/);
+  await signedOut(b);
 });
 
 test("pages carry a nonce-based content security policy and the other security headers", async ({ browser, request }) => {

@@ -283,3 +283,35 @@ async fn ended_reason(sessions: &Sessions, user: &str, session: &str) -> String 
         _ => "ended".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str, user: &str) -> CurrentSession {
+        CurrentSession { id: id.into(), user_id: user.into() }
+    }
+
+    #[test]
+    fn a_follower_let_go_for_falling_behind_gives_its_place_back() {
+        let hub = Hub::default();
+        let caps = LiveCaps { per_session: 4, per_user: 4, per_process: 2 };
+        // A follower that never reads: its queue holds one message.
+        let (slow, _never_read) = mpsc::channel(1);
+        let key = hub.add(&session("s1", "u1"), false, slow, caps).unwrap();
+        let (tx, _rx) = mpsc::channel(QUEUE);
+        hub.add(&session("s2", "u2"), false, tx, caps).unwrap();
+        let (tx, _rx) = mpsc::channel(QUEUE);
+        assert_eq!(hub.add(&session("s3", "u3"), false, tx, caps), Err(FollowError::TooMany), "the process is full");
+
+        // Its trail grows twice: the second message finds its queue full, and it is let go.
+        hub.history("u1");
+        hub.history("u1");
+        let (tx, _rx) = mpsc::channel(QUEUE);
+        assert!(hub.add(&session("s3", "u3"), false, tx, caps).is_ok(), "its place in the process is free again");
+        // Its own stream ending later finds nothing more to give back.
+        hub.remove("u1", key);
+        let (tx, _rx) = mpsc::channel(QUEUE);
+        assert_eq!(hub.add(&session("s4", "u4"), false, tx, caps), Err(FollowError::TooMany));
+    }
+}
