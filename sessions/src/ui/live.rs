@@ -96,6 +96,8 @@ mod browser {
     const RELOADED: &str = "sessions-live-reloaded";
     /// How long a tab that signed itself out has to leave before it is sent to the sign-in page anyway.
     const OWN_LOGOUT_MS: i32 = 500;
+    /// How long news waits before the lists read again (see `dispatch_soon`).
+    const SETTLE_MS: i32 = 150;
 
     struct Live {
         url: String,
@@ -106,6 +108,8 @@ mod browser {
         ended: bool,
         /// This page is what loading it again gave.
         reloaded: bool,
+        /// News the lists are about to be told.
+        pending: std::collections::HashSet<&'static str>,
     }
 
     pub(super) fn start(url: String) {
@@ -133,6 +137,7 @@ mod browser {
             retry_ms: FIRST_RETRY_MS,
             ended: false,
             reloaded,
+            pending: Default::default(),
         }));
         if !document().hidden() {
             open(&live);
@@ -178,13 +183,14 @@ mod browser {
         on(
             "ready",
             Box::new(move || {
-                let mut live = state.borrow_mut();
                 // Back after a gap: what changed meanwhile was not pushed, so the lists look again. The first time,
                 // the devices list looks once too: a sign-in between the page's render and this moment was not.
-                dispatch(super::DEVICES_EVENT);
-                if live.opened {
-                    dispatch(super::HISTORY_EVENT);
+                let after_gap = state.borrow().opened;
+                dispatch_soon(&state, super::DEVICES_EVENT);
+                if after_gap {
+                    dispatch_soon(&state, super::HISTORY_EVENT);
                 }
+                let mut live = state.borrow_mut();
                 live.opened = true;
                 // A live session's stream: a later ending is this page's to act on, whatever led here.
                 live.reloaded = false;
@@ -215,8 +221,10 @@ mod browser {
         });
         let _ = source.add_event_listener_with_callback("ended", on_ended.as_ref().unchecked_ref());
         on_ended.forget();
-        on("devices", Box::new(|| dispatch(super::DEVICES_EVENT)));
-        on("history", Box::new(|| dispatch(super::HISTORY_EVENT)));
+        let state = live.clone();
+        on("devices", Box::new(move || dispatch_soon(&state, super::DEVICES_EVENT)));
+        let state = live.clone();
+        on("history", Box::new(move || dispatch_soon(&state, super::HISTORY_EVENT)));
         let state = live.clone();
         let watched = source.clone();
         let on_error = Closure::<dyn Fn()>::new(move || {
@@ -244,6 +252,28 @@ mod browser {
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
         live.borrow_mut().source = Some(source);
+    }
+
+    /// Tells the lists a moment later, once for a burst of news, and not at all if the session ended meanwhile: the
+    /// news of a sign-out can come just before the ending itself, and a list that asked then would be refused.
+    fn dispatch_soon(live: &Rc<RefCell<Live>>, name: &'static str) {
+        if !live.borrow_mut().pending.insert(name) {
+            return;
+        }
+        let state = live.clone();
+        let later = Closure::<dyn Fn()>::new(move || {
+            let ended = {
+                let mut live = state.borrow_mut();
+                live.pending.remove(name);
+                live.ended
+            };
+            if !ended {
+                dispatch(name);
+            }
+        });
+        let _ =
+            window().set_timeout_with_callback_and_timeout_and_arguments_0(later.as_ref().unchecked_ref(), SETTLE_MS);
+        later.forget();
     }
 
     fn dispatch(name: &str) {
